@@ -1,0 +1,58 @@
+"""Bearer authentication of the update."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from conformance.client import Client
+from conformance.expect import expect_metadata_unchanged, expect_ok, expect_status
+from conformance.failures import ConformanceFailure
+from conformance.steps import put_known
+from conformance.target import Completion, Target
+
+
+def wrong_key() -> str:
+    """A key shaped like a real one, unique per call, so an echo of it is unmistakable."""
+    return f"sk-ucc-wrong-{secrets.token_hex(16)}"
+
+
+@pytest.mark.requirement("UCC-AUTH-MISSING-401")
+def test_update_without_authorization_answers_401(api: Client, stored: Completion) -> None:
+    """MUST: the page's request carries -H "Authorization: Bearer $FAST_API_KEY"."""
+    exchange = api.update(stored.id, {"metadata": {"ucc_case": "no-key"}}, key=None)
+    expect_status(exchange, 401)
+
+
+@pytest.mark.requirement("UCC-AUTH-WRONG-401")
+def test_update_with_a_wrong_key_answers_401(api: Client, stored: Completion) -> None:
+    """MUST: the page's request carries -H "Authorization: Bearer $FAST_API_KEY"."""
+    exchange = api.update(stored.id, {"metadata": {"ucc_case": "wrong-key"}}, key=wrong_key())
+    expect_status(exchange, 401)
+
+
+@pytest.mark.requirement("UCC-AUTH-WRONG-NO-CHANGE")
+def test_update_with_a_wrong_key_changes_nothing(
+    api: Client, target: Target, stored: Completion
+) -> None:
+    """MUST: the page's request carries -H "Authorization: Bearer $FAST_API_KEY"."""
+    before = put_known(target, stored, {"ucc_case": "wrong-key-before"})
+    refused = api.update(
+        stored.id, {"metadata": {"ucc_case": "wrong-key-must-not-land"}}, key=wrong_key()
+    )
+    later = api.retrieve(stored.id)
+    expect_metadata_unchanged(before, expect_ok(later), (refused, later))
+
+
+@pytest.mark.requirement("UCC-AUTH-NO-KEY-ECHO")
+def test_unauthorized_answer_never_contains_the_presented_key(
+    api: Client, stored: Completion
+) -> None:
+    """MUST: the page's request carries -H "Authorization: Bearer $FAST_API_KEY"; a 401 that
+    repeats the key copies a secret into every log that records the answer."""
+    presented = wrong_key()
+    exchange = api.update(stored.id, {"metadata": {"ucc_case": "echo-key"}}, key=presented)
+    headers = " ".join(f"{k}: {v}" for k, v in exchange.response_headers.items())
+    if presented in exchange.response_body.decode("utf-8", "replace") or presented in headers:
+        raise ConformanceFailure("the answer contains the presented API key", (exchange,))

@@ -1,0 +1,48 @@
+"""Which completions can be modified: only stored ones that exist."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.client import Client
+from conformance.expect import expect_client_error, expect_status
+from conformance.target import Target
+
+
+@pytest.mark.requirement("UCC-ID-UNKNOWN-404")
+def test_update_of_an_unknown_id_answers_404(api: Client, target: Target) -> None:
+    """MUST: "completion_id string Required The ID of the chat completion to update." """
+    exchange = api.update(f"chatcmpl-uccmissing{target.nonce}", {"metadata": {"k": "v"}})
+    expect_status(exchange, 404)
+
+
+@pytest.mark.requirement("UCC-STORE-FALSE-REJECTED")
+def test_update_of_a_store_false_completion_is_rejected(api: Client, unstored_id: str) -> None:
+    """MUST: "Only chat completions that have been created with the store parameter set to true
+    can be modified." """
+    exchange = api.update(unstored_id, {"metadata": {"ucc_case": "store-false"}})
+    expect_client_error(exchange)
+
+
+@pytest.mark.requirement("UCC-STORE-FALSE-404")
+def test_update_of_a_store_false_completion_answers_404(api: Client, unstored_id: str) -> None:
+    """SHOULD: "Only chat completions that have been created with the store parameter set to
+    true can be modified." An unstored completion is, to the API, an unknown id."""
+    exchange = api.update(unstored_id, {"metadata": {"ucc_case": "store-false"}})
+    expect_status(exchange, 404)
+
+
+@pytest.mark.requirement("UCC-DELETED-REJECTED")
+def test_update_of_a_deleted_completion_is_rejected(api: Client, deleted_id: str) -> None:
+    """MUST: "Only chat completions that have been created with the store parameter set to true
+    can be modified." """
+    exchange = api.update(deleted_id, {"metadata": {"ucc_case": "deleted"}})
+    expect_client_error(exchange)
+
+
+@pytest.mark.requirement("UCC-DELETED-404")
+def test_update_of_a_deleted_completion_answers_404(api: Client, deleted_id: str) -> None:
+    """SHOULD: "Only chat completions that have been created with the store parameter set to
+    true can be modified." A deleted completion is, to the API, an unknown id."""
+    exchange = api.update(deleted_id, {"metadata": {"ucc_case": "deleted"}})
+    expect_status(exchange, 404)

@@ -1,0 +1,99 @@
+"""The answer to a valid update: status, media type, identity and the object's schema."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import jsonschema
+import openai
+import pydantic
+import pytest
+import yaml
+
+from conformance.client import Client
+from conformance.expect import accepted_body, expect_ok, expect_pairs_held
+from conformance.failures import ConformanceFailure
+from conformance.requirements import OPENAPI_PATH
+from conformance.target import Completion
+
+
+@functools.cache
+def chat_completion_validator() -> jsonschema.Draft202012Validator:
+    """The ChatCompletion schema of the derived spec, loaded once per run."""
+    spec = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
+    schema = {"$ref": "#/components/schemas/ChatCompletion", "components": spec["components"]}
+    return jsonschema.Draft202012Validator(schema)
+
+
+@pytest.mark.requirement("UCC-RESP-STATUS")
+def test_valid_update_answers_200_with_json(api: Client, stored: Completion) -> None:
+    """MUST: "Returns The ChatCompletion object matching the specified ID." """
+    exchange = api.update(stored.id, {"metadata": {"ucc_case": "status"}})
+    expect_ok(exchange)
+    if not exchange.is_json_content_type:
+        raise ConformanceFailure(
+            f"expected Content-Type application/json, got {exchange.content_type or '(none)'}",
+            (exchange,),
+        )
+
+
+@pytest.mark.requirement("UCC-RESP-SAME-ID")
+def test_valid_update_returns_the_completion_of_that_id(api: Client, stored: Completion) -> None:
+    """MUST: "Returns The ChatCompletion object matching the specified ID." """
+    exchange = api.update(stored.id, {"metadata": {"ucc_case": "same-id"}})
+    body = accepted_body(exchange)
+    if body.get("id") != stored.id or body.get("object") != "chat.completion":
+        raise ConformanceFailure(
+            f"expected the chat.completion object with id {stored.id!r}, got object "
+            f"{body.get('object')!r:.60} with id {body.get('id')!r:.100}",
+            (exchange,),
+        )
+
+
+@pytest.mark.requirement("UCC-RESP-ECHO-METADATA")
+def test_valid_update_echoes_the_new_metadata(api: Client, stored: Completion) -> None:
+    """SHOULD: "Currently, the only supported modification is to update the metadata field." """
+    sent = {"ucc_case": "echo", "echo": "yes"}
+    exchange = api.update(stored.id, {"metadata": sent})
+    body = accepted_body(exchange)
+    if "metadata" not in body:
+        raise ConformanceFailure("the answer carries no metadata field", (exchange,))
+    expect_pairs_held(sent, body["metadata"], exchange, "update answer")
+
+
+@pytest.mark.requirement("UCC-RESP-SCHEMA")
+def test_valid_update_matches_the_chat_completion_object(api: Client, stored: Completion) -> None:
+    """MUST: "The chat completion object: Represents a chat completion response returned by
+    model, based on the provided input." """
+    exchange = api.update(stored.id, {"metadata": {"ucc_case": "schema"}})
+    body = accepted_body(exchange)
+    errors = sorted(chat_completion_validator().iter_errors(body), key=lambda e: list(e.path))
+    if errors:
+        shown = "; ".join(
+            f"at {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message[:160]}"
+            for e in errors[:5]
+        )
+        raise ConformanceFailure(
+            f"the answer is not a chat completion object ({len(errors)} schema violation(s)): "
+            + shown,
+            (exchange,),
+        )
+
+
+@pytest.mark.requirement("UCC-RESP-SDK-PARSE")
+def test_valid_update_parses_as_the_sdk_chat_completion(api: Client, stored: Completion) -> None:
+    """MUST: "Returns The ChatCompletion object matching the specified ID." Users' clients are
+    the official SDK, which validates the answer against its ChatCompletion type."""
+    exchange = api.update(stored.id, {"metadata": {"ucc_case": "sdk"}})
+    body: Any = accepted_body(exchange)
+    try:
+        openai.types.chat.ChatCompletion.model_validate(body, strict=False)
+    except pydantic.ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(map(str, err['loc']))}: {err['msg']}" for err in exc.errors()[:5]
+        )
+        raise ConformanceFailure(
+            f"openai {openai.__version__} cannot parse the answer as ChatCompletion: {problems}",
+            (exchange,),
+        ) from None

@@ -1,0 +1,256 @@
+"""The HTTP client the cases talk to the target with, and the record of each exchange.
+
+Every request goes through `Client.send`, which never raises for anything the target does:
+timeouts, resets, redirects, huge or non-JSON bodies all come back as an `Exchange` that the
+expectation helpers turn into a vendor-facing failure. Bodies are read up to a cap, and
+redirects are never followed, so credentials never travel to another origin.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import quote
+
+import httpx
+
+from conformance import __version__
+from conformance.failures import ConformanceFailure
+
+DEFAULT_TIMEOUT: Final = 10.0
+MAX_BODY_BYTES: Final = 2_000_000
+
+
+class _NoBody:
+    """Marker: send the request without a body."""
+
+
+NO_BODY: Final = _NoBody()
+USE_KEY: Final = "\x00use-configured-key\x00"
+
+
+@dataclass
+class Exchange:
+    """One request and what came back: a status and body, or the transport error instead."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: bytes | None
+    status: int | None = None
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: bytes = b""
+    truncated: bool = False
+    error: str | None = None
+    elapsed: float = 0.0
+    note: str | None = None
+
+    @property
+    def content_type(self) -> str:
+        return self.response_headers.get("content-type", "")
+
+    @property
+    def is_json_content_type(self) -> bool:
+        media = self.content_type.split(";", 1)[0].strip().lower()
+        return media == "application/json" or (
+            media.startswith("application/") and media.endswith("+json")
+        )
+
+    def describe_body(self) -> str:
+        kind = self.content_type.split(";", 1)[0] or "no content type"
+        size = f"{len(self.response_body)}{'+' if self.truncated else ''} bytes"
+        return f"{kind}, {size}"
+
+    def json(self) -> Any:
+        """The parsed response body; a ConformanceFailure when there is none to parse."""
+        if self.error is not None:
+            raise ConformanceFailure(self.error, (self,))
+        if self.truncated:
+            raise ConformanceFailure(
+                f"response body is larger than {MAX_BODY_BYTES} bytes ({self.describe_body()})",
+                (self,),
+            )
+        try:
+            return json.loads(self.response_body)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            raise ConformanceFailure(
+                f"response body is not JSON ({self.describe_body()})", (self,)
+            ) from None
+
+
+def encode_json(body: Any) -> bytes:
+    """JSON as a client sends it: UTF-8, non-ASCII characters unescaped."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class Client:
+    """A keep-alive HTTP client bound to the target's base URL and API key."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.timeout = timeout
+        self.max_body_bytes = max_body_bytes
+        self.requests_sent = 0
+        self.retries = 0
+        self.journal: list[Exchange] | None = None
+        if transport is None:
+            # Headers and body go out as two writes; without TCP_NODELAY the body waits for
+            # the peer's delayed ACK (40 ms a request on Linux loopback).
+            transport = httpx.HTTPTransport(
+                socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+            )
+        self._http = httpx.Client(
+            timeout=timeout,
+            follow_redirects=False,
+            transport=transport,
+            headers={"user-agent": f"ucc-conformance/{__version__}"},
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    @contextmanager
+    def recording(self) -> Iterator[list[Exchange]]:
+        """Collect every exchange sent inside the block (the transcript of one case)."""
+        journal: list[Exchange] = []
+        previous, self.journal = self.journal, journal
+        try:
+            yield journal
+        finally:
+            self.journal = previous
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = NO_BODY,
+        content: bytes | None = None,
+        key: str | None = USE_KEY,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Exchange:
+        """Send one request; `key=None` sends no Authorization header, a string sends that key."""
+        request_headers: dict[str, str] = {"accept": "application/json"}
+        bearer = self.api_key if key == USE_KEY else key
+        if bearer is not None:
+            request_headers["authorization"] = f"Bearer {bearer}"
+        if not isinstance(body, _NoBody):
+            if content is not None:
+                raise TypeError("send either a JSON body or raw content, not both")
+            content = encode_json(body)
+        if content is not None:
+            request_headers["content-type"] = "application/json"
+        request_headers.update(headers or {})
+        request = self._http.build_request(
+            method, self.url(path), headers=request_headers, content=content, params=params
+        )
+        exchange = Exchange(
+            method=method,
+            url=str(request.url),
+            request_headers=dict(request.headers),
+            request_body=content,
+        )
+        self.requests_sent += 1
+        if self.journal is not None:
+            self.journal.append(exchange)
+        started = time.monotonic()
+        try:
+            self._exchange(request, exchange)
+        except Exception as exc:
+            if type(exc).__name__ in _STALE_CONNECTION and _retryable(method, path):
+                # A keep-alive connection the server had already closed: clients (the SDK,
+                # httpx for idempotent requests) send again once. A creation never is.
+                self.retries += 1
+                exchange.note = f"sent again after {type(exc).__name__} on a reused connection"
+                try:
+                    self._exchange(request, exchange)
+                except Exception as again:
+                    exchange.error = _failure_text(again, self.timeout)
+            else:
+                exchange.error = _failure_text(exc, self.timeout)
+        exchange.elapsed = time.monotonic() - started
+        return exchange
+
+    def _exchange(self, request: httpx.Request, exchange: Exchange) -> None:
+        response = self._http.send(request, stream=True)
+        try:
+            exchange.status = response.status_code
+            exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
+            exchange.response_body, exchange.truncated = self._read_capped(response)
+        finally:
+            response.close()
+
+    def _read_capped(self, response: httpx.Response) -> tuple[bytes, bool]:
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.max_body_bytes:
+                return b"".join(chunks)[: self.max_body_bytes], True
+        return b"".join(chunks), False
+
+    # --- the operations ---------------------------------------------------------------------
+    def update(self, completion_id: str, body: Any = NO_BODY, **kwargs: Any) -> Exchange:
+        """POST /chat/completions/{completion_id}: the operation under test."""
+        return self.send("POST", completion_path(completion_id), body=body, **kwargs)
+
+    def retrieve(self, completion_id: str, **kwargs: Any) -> Exchange:
+        return self.send("GET", completion_path(completion_id), **kwargs)
+
+    def create(self, body: dict[str, Any]) -> Exchange:
+        return self.send("POST", "/chat/completions", body=body)
+
+    def delete(self, completion_id: str) -> Exchange:
+        return self.send("DELETE", completion_path(completion_id))
+
+    def list(self, params: dict[str, str]) -> Exchange:
+        return self.send("GET", "/chat/completions", params=params)
+
+
+def completion_path(completion_id: str) -> str:
+    return f"/chat/completions/{quote(completion_id, safe='')}"
+
+
+# By name: httpcore's classes of the same names surface when a test harness re-imports it.
+_STALE_CONNECTION = frozenset({"ReadError", "WriteError", "RemoteProtocolError"})
+
+
+def _retryable(method: str, path: str) -> bool:
+    return not (method == "POST" and path == "/chat/completions")
+
+
+def _failure_text(exc: Exception, timeout: float) -> str:
+    """One line naming what went wrong on the wire, without an exception dump.
+
+    Anything raised while sending (httpx, httpcore underneath it, the socket) is the target's
+    or the network's doing, never a verdict on the suite; it becomes the exchange's error.
+    """
+    if isinstance(exc, TimeoutError) or type(exc).__name__.endswith("Timeout"):
+        return f"no answer within {timeout:g} s"
+    kind = {
+        "ConnectError": "could not connect",
+        "ReadError": "connection broken while reading the answer",
+        "WriteError": "connection broken while sending the request",
+        "RemoteProtocolError": "the server broke the HTTP protocol",
+    }.get(type(exc).__name__, type(exc).__name__)
+    detail = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{kind} ({detail[:200]})" if detail else kind

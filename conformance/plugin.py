@@ -1,0 +1,426 @@
+"""The pytest plugin: options, the target of the run, verdicts and reports.
+
+Registered once, by the root conftest.py. It only wakes up when the run collects the
+conformance cases (conformance/cases), so the suite's own tests run without a target.
+Fixtures live in conformance.fixtures, report rendering in conformance.reporting.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from conformance import __version__
+from conformance.client import DEFAULT_TIMEOUT
+from conformance.failures import ConformanceFailure, Inconclusive
+from conformance.reference import BackgroundServer, create_app
+from conformance.requirements import Level, Requirement, areas, catalogue
+from conformance.target import Settings, Target
+from conformance.transcript import Redactor, format_exchange
+from conformance.verdicts import CaseResult, Outcome, Verdict, case_verdict
+
+pytest_plugins = ["conformance.fixtures", "conformance.reporting"]
+
+CASES_DIR = Path(__file__).resolve().parent / "cases"
+EMBEDDED_MODEL = "reference-echo-1"
+
+
+class VerdictCollector:
+    """Collects case verdicts from reports where the reports are written.
+
+    Reading them back from each report's user_properties, not from the item, is what makes
+    this work under xdist, where the controller only ever sees reports.
+    """
+
+    def __init__(self, results: list[CaseResult]) -> None:
+        self.results = results
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = {str(k): str(v) for k, v in report.user_properties}
+        if "verdict" not in props or report.when == "teardown":
+            return
+        self.results.append(
+            CaseResult(
+                nodeid=report.nodeid,
+                requirement=str(props["requirement"]),
+                verdict=Verdict(props["verdict"]),
+                message=props.get("message"),
+                observation=props.get("observation"),
+            )
+        )
+
+
+@dataclass
+class RunState:
+    """Everything the plugin keeps for one run, in config.stash."""
+
+    settings: Settings
+    redact: Redactor
+    reports_dir: Path
+    started: float = field(default_factory=time.time)
+    server: BackgroundServer | None = None
+    target: Target | None = None
+    results: list[CaseResult] = field(default_factory=list)
+    cleanup_notes: list[str] = field(default_factory=list)
+    swept: int = 0
+
+    @property
+    def target_label(self) -> str:
+        if self.settings.embedded:
+            return f"EMBEDDED REFERENCE SERVER at {self.settings.base_url} (not a vendor result)"
+        return self.settings.base_url
+
+
+STATE = pytest.StashKey[RunState]()
+OBSERVATION = pytest.StashKey[str]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "Update-chat-completion conformance")
+    group.addoption(
+        "--api-key",
+        default=None,
+        help="API key of the target (default: $OPENAI_API_KEY); never written to any output.",
+    )
+    group.addoption(
+        "--model",
+        default=None,
+        help="model for the completions the suite creates (default: $CONFORMANCE_MODEL).",
+    )
+    group.addoption(
+        "--completion-id",
+        default=None,
+        help="an existing stored completion to update instead of creating one; "
+        "its metadata is restored at the end.",
+    )
+    group.addoption(
+        "--no-create",
+        action="store_true",
+        default=False,
+        help="create no completion; cases that need one are skipped with the reason.",
+    )
+    group.addoption(
+        "--consistency-timeout",
+        type=float,
+        default=None,
+        help="seconds to wait for a write to become readable before the verdict is "
+        "INCONCLUSIVE; 0 demands read-your-writes (default 30).",
+    )
+    group.addoption(
+        "--timeout",
+        type=float,
+        default=None,
+        help=f"seconds to wait for each answer (default {DEFAULT_TIMEOUT:g}).",
+    )
+    group.addoption(
+        "--reports-dir",
+        default=None,
+        help="where report.html, junit.xml and compliance.json go (default: reports/).",
+    )
+    parser.addini("conformance_model", "model for the completions the suite creates")
+    parser.addini("consistency_timeout", "seconds to wait for a write to become readable")
+    parser.addini("conformance_timeout", "seconds to wait for each answer")
+    parser.addini("conformance_reports_dir", "where the reports go")
+
+
+def _active(config: pytest.Config) -> bool:
+    """True when the run collects conformance cases (not for the suite's own tests/)."""
+    for arg in config.args:
+        path = Path(arg.split("::", 1)[0]).resolve()
+        if path == CASES_DIR or CASES_DIR in path.parents or path in CASES_DIR.parents:
+            return True
+    return False
+
+
+def _float(config: pytest.Config, option: str, ini: str, default: float) -> float:
+    value = config.getoption(option)
+    if value is None:
+        raw = config.getini(ini)
+        try:
+            value = float(raw) if raw else default
+        except ValueError:
+            raise pytest.UsageError(f"ini option {ini} must be a number, got {raw!r}") from None
+    if value < 0:
+        raise pytest.UsageError(f"--{option.replace('_', '-')} must be 0 or more, got {value:g}")
+    return float(value)
+
+
+def _check_base_url(url: str) -> str:
+    """A clear one-line usage error for a base URL no request could be sent to."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise pytest.UsageError(
+            f"--base-url {url!r} is not an http(s) URL; give it as https://host/v1 "
+            "(the base URL including the version prefix, as OPENAI_BASE_URL)"
+        )
+    if parts.username or parts.password:
+        raise pytest.UsageError(
+            "--base-url must not carry credentials; pass the key with --api-key or OPENAI_API_KEY"
+        )
+    if parts.query or parts.fragment:
+        raise pytest.UsageError(f"--base-url {url!r} must not have a query or fragment")
+    return url.rstrip("/")
+
+
+def _settings(
+    config: pytest.Config, reports_dir: Path
+) -> tuple[Settings, BackgroundServer | None]:
+    consistency = _float(config, "consistency_timeout", "consistency_timeout", 30.0)
+    timeout = _float(config, "timeout", "conformance_timeout", DEFAULT_TIMEOUT)
+    if timeout == 0:
+        raise pytest.UsageError("--timeout must be more than 0")
+    base_url = config.getoption("base_url")
+    completion_id = config.getoption("completion_id")
+    no_create = bool(config.getoption("no_create"))
+    # pytest's own --strict (ini `strict`): the suite reads it too, failing SHOULD requirements.
+    strict = bool(config.getini("strict"))
+    if not base_url:
+        key, other = f"ref-{secrets.token_hex(16)}", f"ref-{secrets.token_hex(16)}"
+        server = BackgroundServer(create_app({key: "suite", other: "other-tenant"})).start()
+        config.option.base_url = server.base_url
+        settings = Settings(
+            base_url=server.base_url,
+            api_key=key,
+            second_api_key=other,
+            model=EMBEDDED_MODEL,
+            completion_id=completion_id,
+            no_create=no_create,
+            strict=strict,
+            consistency_timeout=consistency,
+            timeout=timeout,
+            embedded=True,
+        )
+        return settings, server
+    base_url = _check_base_url(base_url)
+    api_key = config.getoption("api_key") or os.environ.get("OPENAI_API_KEY")
+    if not api_key:
+        raise pytest.UsageError(f"no API key for {base_url}: pass --api-key or set OPENAI_API_KEY")
+    model = (
+        config.getoption("model")
+        or os.environ.get("CONFORMANCE_MODEL")
+        or config.getini("conformance_model")
+        or None
+    )
+    if model is None and not no_create:
+        raise pytest.UsageError(
+            "no model to create test completions with: pass --model (or set "
+            "CONFORMANCE_MODEL), or pass --no-create with --completion-id"
+        )
+    # The ids the suite created and has not deleted yet: swept by the next run if this one dies.
+    ledger = reports_dir / "created-completions.json"
+    settings = Settings(
+        base_url=base_url,
+        api_key=api_key,
+        model=model,
+        completion_id=completion_id,
+        no_create=no_create,
+        strict=strict,
+        consistency_timeout=consistency,
+        timeout=timeout,
+        ledger=ledger,
+    )
+    return settings, None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "requirement(id): the catalogue requirement (specs/requirements.yaml) a case checks",
+    )
+    config.addinivalue_line(
+        "markers",
+        "risky: a case that a faulty target may answer by destroying the shared completion; "
+        "runs last so it cannot take the other cases down with it",
+    )
+    for area in areas():
+        config.addinivalue_line("markers", f"{area}: conformance cases of the {area} area")
+    for level in Level:
+        config.addinivalue_line(
+            "markers", f"{level.value.lower()}: cases of {level.value} requirements"
+        )
+    if not _active(config):
+        return
+    reports_dir = Path(
+        config.getoption("reports_dir")
+        or config.getini("conformance_reports_dir")
+        or config.rootpath / "reports"
+    )
+    settings, server = _settings(config, reports_dir)
+    state = RunState(
+        settings=settings,
+        redact=Redactor([settings.api_key, settings.second_api_key]),
+        reports_dir=reports_dir,
+        server=server,
+    )
+    config.stash[STATE] = state
+    config.pluginmanager.register(VerdictCollector(state.results), "conformance-verdicts")
+    if not hasattr(config, "workerinput"):
+        reports_dir.mkdir(parents=True, exist_ok=True)
+        if config.option.htmlpath is None:
+            config.option.htmlpath = str(reports_dir / "report.html")
+            config.option.self_contained_html = True
+        if config.option.xmlpath is None:
+            config.option.xmlpath = str(reports_dir / "junit.xml")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state is not None and state.server is not None:
+        state.server.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    state = config.stash.get(STATE, None)
+    if state is None:
+        return None
+    s = state.settings
+    lines = [
+        f"conformance suite {__version__}: POST /chat/completions/{{completion_id}}",
+        f"target: {state.target_label}",
+        f"model: {s.model or '(none)'}; consistency timeout {s.consistency_timeout:g} s; "
+        f"request timeout {s.timeout:g} s; {'strict' if s.strict else 'SHOULD failures warn'}",
+    ]
+    if s.completion_id:
+        lines.append(
+            f"updating the given completion {s.completion_id}; metadata restored at the end"
+        )
+    return lines
+
+
+def requirement_of(item: pytest.Item) -> Requirement | None:
+    marker = item.get_closest_marker("requirement")
+    if marker is None or not marker.args:
+        return None
+    return catalogue().get(str(marker.args[0]))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each case gets its area and level as markers (-m limits, -m must) and its ID as keyword."""
+    for item in items:
+        marker = item.get_closest_marker("requirement")
+        if marker is None:
+            continue
+        requirement = catalogue().get(str(marker.args[0])) if marker.args else None
+        if requirement is None:
+            raise pytest.UsageError(
+                f"{item.nodeid}: requirement marker {marker.args!r} names no catalogue entry"
+            )
+        item.add_marker(requirement.area)
+        item.add_marker(requirement.level.value.lower())
+        item.extra_keyword_matches.add(requirement.id)
+    items.sort(key=lambda item: item.get_closest_marker("risky") is not None)
+
+
+def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Outcome:
+    excinfo = call.excinfo
+    if excinfo is None:
+        return Outcome.PASSED
+    if excinfo.errisinstance(Inconclusive):
+        return Outcome.INCONCLUSIVE
+    if excinfo.errisinstance(ConformanceFailure):
+        # In a fixture, the target could not be set up: no verdict on the requirement.
+        return Outcome.VIOLATED if report.when == "call" else Outcome.INCONCLUSIVE
+    if report.skipped:
+        return Outcome.SKIPPED
+    return Outcome.SUITE_ERROR
+
+
+def _failure_text(state: RunState, requirement: Requirement, failure: ConformanceFailure) -> str:
+    parts = [requirement.headline(), "", failure.message]
+    for exchange in failure.exchanges:
+        parts += ["", format_exchange(exchange, state.redact)]
+    return state.redact("\n".join(parts))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report: pytest.TestReport = yield
+    state = item.config.stash.get(STATE, None)
+    requirement = requirement_of(item)
+    if state is None or requirement is None:
+        return report
+    outcome = _outcome(report, call)
+    if report.when == "call" or outcome is not Outcome.PASSED:
+        verdict = case_verdict(requirement.level, outcome, strict=state.settings.strict)
+        message = None
+        excinfo = call.excinfo
+        if excinfo is not None and excinfo.errisinstance(ConformanceFailure):
+            failure = excinfo.value
+            assert isinstance(failure, ConformanceFailure)
+            message = state.redact(failure.message)
+            report.longrepr = _failure_text(state, requirement, failure)
+            if verdict is Verdict.WARN:
+                report.outcome = "skipped"
+                report.wasxfail = f"WARN {requirement.id}: {message}"
+            elif verdict is Verdict.INFO:
+                report.outcome = "passed"
+        elif excinfo is not None and outcome in (Outcome.INCONCLUSIVE, Outcome.SKIPPED):
+            message = state.redact(str(excinfo.value))
+        observation = item.stash.get(OBSERVATION, None)
+        if verdict is Verdict.INFO and observation is None and message:
+            observation = message
+        properties = [
+            ("requirement", requirement.id),
+            ("level", requirement.level.value),
+            ("verdict", verdict.value),
+        ]
+        if observation:
+            properties.append(("observation", state.redact(observation)))
+        if message:
+            properties.append(("message", message))
+        # On the report for the verdict and the HTML row; on the item for JUnit, which
+        # writes the properties of the teardown report.
+        report.user_properties += properties
+        item.user_properties += properties
+    _redact_report(report, state.redact)
+    return report
+
+
+def _redact_report(report: pytest.TestReport, redact: Redactor) -> None:
+    """Defence in depth: no secret survives in a report, whatever produced the text."""
+    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        text = str(report.longrepr)
+        if redact(text) != text:
+            report.longrepr = redact(text)
+    report.sections = [(title, redact(content)) for title, content in report.sections]
+
+
+def _verdict_of(report: pytest.TestReport) -> str | None:
+    return next((str(v) for k, v in report.user_properties if k == "verdict"), None)
+
+
+def pytest_report_teststatus(
+    report: pytest.TestReport, config: pytest.Config
+) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+    verdict = _verdict_of(report)
+    if verdict == Verdict.WARN.value:
+        return "warned", "W", ("WARN", {"yellow": True})
+    if verdict == Verdict.INCONCLUSIVE.value and report.skipped:
+        return "inconclusive", "?", ("INCONCLUSIVE", {"yellow": True})
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is None:
+        return
+    state.target = Target(state.settings, state.redact)
+    if not state.settings.embedded and not hasattr(session.config, "workerinput"):
+        state.swept = state.target.sweep_ledger()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    state = session.config.stash.get(STATE, None)
+    if state is None or state.target is None:
+        return
+    state.cleanup_notes = state.target.cleanup()

@@ -1,0 +1,58 @@
+"""The requirement catalogue (specs/requirements.yaml): IDs, levels and quoted sentences."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import yaml
+
+SPECS_DIR = Path(__file__).resolve().parents[1] / "specs"
+CATALOGUE_PATH = SPECS_DIR / "requirements.yaml"
+OPENAPI_PATH = SPECS_DIR / "update-chat-completion.openapi.yaml"
+
+
+class Level(StrEnum):
+    MUST = "MUST"
+    SHOULD = "SHOULD"
+    INFO = "INFO"
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    level: Level
+    area: str
+    quote: str
+    summary: str
+
+    def headline(self) -> str:
+        """`ID (LEVEL): summary` and the quoted sentence: the top of every failure."""
+        return f'{self.id} ({self.level.value}): {self.summary}\n  The page says: "{self.quote}"'
+
+
+@functools.cache
+def catalogue(path: Path = CATALOGUE_PATH) -> dict[str, Requirement]:
+    """Every live requirement by ID, in catalogue order; a malformed catalogue fails loudly."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    found: dict[str, Requirement] = {}
+    for entry in data["requirements"]:
+        if entry.get("retired"):
+            continue
+        requirement = Requirement(
+            id=entry["id"],
+            level=Level(entry["level"]),
+            area=entry["area"],
+            quote=entry["quote"],
+            summary=entry["summary"],
+        )
+        if requirement.id in found:
+            raise ValueError(f"{path}: requirement {requirement.id} is listed twice")
+        found[requirement.id] = requirement
+    return found
+
+
+def areas() -> list[str]:
+    return sorted({r.area for r in catalogue().values()})

@@ -1,0 +1,94 @@
+"""How an exchange is shown to a vendor: redacted, truncated, with a curl line to reproduce it.
+
+Redaction happens here, at the one place text about requests is made, and again over the whole
+failure report in the plugin, so a key the server echoes back is caught as well.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable
+
+from conformance.client import Exchange
+
+REDACTED = "[REDACTED]"
+BODY_PREVIEW_CHARS = 2000
+SHOWN_RESPONSE_HEADERS = (
+    "content-type",
+    "content-length",
+    "location",
+    "retry-after",
+    "www-authenticate",
+)
+
+
+class Redactor:
+    """Replaces every secret (API keys) in a text; secrets shorter than 4 characters are kept."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self.secrets: list[str] = []
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> None:
+        if secret and len(secret) >= 4 and secret not in self.secrets:
+            self.secrets.append(secret)
+            self.secrets.sort(key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+def _preview(data: bytes | None, truncated: bool = False) -> str:
+    if data is None:
+        return "(no body)"
+    if not data:
+        return "(empty body)"
+    text = data.decode("utf-8", errors="backslashreplace")
+    if len(text) > BODY_PREVIEW_CHARS:
+        text = f"{text[:BODY_PREVIEW_CHARS]}… ({len(data)} bytes in all)"
+    elif truncated:
+        text = f"{text}… (cut at {len(data)} bytes)"
+    return text
+
+
+def curl_command(exchange: Exchange) -> str:
+    """A shell line that sends the same request; the key stays a $OPENAI_API_KEY reference."""
+    parts = ["curl", "-X", exchange.method, shlex.quote(exchange.url)]
+    for name, value in exchange.request_headers.items():
+        if name in ("authorization",):
+            scheme = value.split(" ", 1)[0]
+            parts += ["-H", f'"Authorization: {scheme} $OPENAI_API_KEY"']
+        elif name in ("content-type",):
+            parts += ["-H", shlex.quote(f"{name}: {value}")]
+    if exchange.request_body is not None:
+        body = exchange.request_body.decode("utf-8", errors="backslashreplace")
+        if len(body) > BODY_PREVIEW_CHARS:
+            body = body[:BODY_PREVIEW_CHARS] + "…"
+        parts += ["-d", shlex.quote(body)]
+    return " ".join(parts)
+
+
+def format_exchange(exchange: Exchange, redact: Redactor) -> str:
+    """The request and the response (or transport error) as a few readable lines."""
+    lines = [f"> {exchange.method} {exchange.url}"]
+    for name, value in exchange.request_headers.items():
+        if name in ("authorization", "content-type"):
+            shown = f"{value.split(' ', 1)[0]} {REDACTED}" if name == "authorization" else value
+            lines.append(f"> {name}: {shown}")
+    if exchange.request_body is not None:
+        lines.append(f"> {_preview(exchange.request_body)}")
+    if exchange.note is not None:
+        lines.append(f"  ({exchange.note})")
+    if exchange.error is not None:
+        lines.append(f"< {exchange.error} (after {exchange.elapsed:.2f} s)")
+    else:
+        lines.append(f"< HTTP {exchange.status} ({exchange.elapsed * 1000:.0f} ms)")
+        for name in SHOWN_RESPONSE_HEADERS:
+            if name in exchange.response_headers:
+                lines.append(f"< {name}: {exchange.response_headers[name]}")
+        lines.append(f"< {_preview(exchange.response_body, exchange.truncated)}")
+    lines.append(f"reproduce: {curl_command(exchange)}")
+    return redact("\n".join(lines))

@@ -1,0 +1,1 @@
+"""Faulty servers the suite must catch, and conformant variations it must not flag."""
