@@ -21,8 +21,10 @@ import httpx
 
 from conformance import __version__
 from conformance.failures import ConformanceFailure
+from conformance.retry import RateLimitPolicy
 
 DEFAULT_TIMEOUT: Final = 10.0
+BREAKER_THRESHOLD: Final = 2
 MAX_BODY_BYTES: Final = 2_000_000
 
 
@@ -46,6 +48,7 @@ class Exchange:
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: bytes = b""
     truncated: bool = False
+    body_cap: int = MAX_BODY_BYTES
     error: str | None = None
     elapsed: float = 0.0
     note: str | None = None
@@ -72,7 +75,7 @@ class Exchange:
             raise ConformanceFailure(self.error, (self,))
         if self.truncated:
             raise ConformanceFailure(
-                f"response body is larger than {MAX_BODY_BYTES} bytes ({self.describe_body()})",
+                f"response body is larger than {self.body_cap} bytes ({self.describe_body()})",
                 (self,),
             )
         try:
@@ -106,6 +109,9 @@ class Client:
         self.max_body_bytes = max_body_bytes
         self.requests_sent = 0
         self.retries = 0
+        self.rate_limits = RateLimitPolicy()
+        self.broken: str | None = None
+        self._unanswered = 0
         self.journal: list[Exchange] | None = None
         if transport is None:
             # Headers and body go out as two writes; without TCP_NODELAY the body waits for
@@ -162,43 +168,80 @@ class Client:
         request = self._http.build_request(
             method, self.url(path), headers=request_headers, content=content, params=params
         )
+        exchanges: list[Exchange] = []
+
+        def attempt() -> tuple[int | None, str | None]:
+            exchange = self._attempt(request, content, retryable=_retryable(method, path))
+            exchanges.append(exchange)
+            return exchange.status, exchange.response_headers.get("retry-after")
+
+        attempts = self.rate_limits.run(attempt)
+        exchange = exchanges[-1]
+        if attempts > 1:
+            earlier = ", ".join(str(e.status) for e in exchanges[:-1])
+            exchange.note = _join(
+                exchange.note, f"after {attempts - 1} answer(s) {earlier} retried"
+            )
+        return exchange
+
+    def _attempt(
+        self, request: httpx.Request, content: bytes | None, *, retryable: bool
+    ) -> Exchange:
+        """One exchange, sent again once over a fresh connection if a stale one broke."""
         exchange = Exchange(
-            method=method,
+            method=request.method,
             url=str(request.url),
             request_headers=dict(request.headers),
             request_body=content,
+            body_cap=self.max_body_bytes,
         )
-        self.requests_sent += 1
         if self.journal is not None:
             self.journal.append(exchange)
+        if self.broken is not None:
+            exchange.error = f"not sent: the target stopped answering earlier ({self.broken})"
+            return exchange
+        self.requests_sent += 1
         started = time.monotonic()
         try:
-            self._exchange(request, exchange)
+            self._exchange(request, exchange, deadline=started + 2 * self.timeout)
         except Exception as exc:
-            if type(exc).__name__ in _STALE_CONNECTION and _retryable(method, path):
+            if type(exc).__name__ in _STALE_CONNECTION and retryable:
                 # A keep-alive connection the server had already closed: clients (the SDK,
                 # httpx for idempotent requests) send again once. A creation never is.
                 self.retries += 1
                 exchange.note = f"sent again after {type(exc).__name__} on a reused connection"
                 try:
-                    self._exchange(request, exchange)
+                    self._exchange(request, exchange, deadline=started + 2 * self.timeout)
                 except Exception as again:
                     exchange.error = _failure_text(again, self.timeout)
             else:
                 exchange.error = _failure_text(exc, self.timeout)
         exchange.elapsed = time.monotonic() - started
+        self._watch(exchange)
         return exchange
 
-    def _exchange(self, request: httpx.Request, exchange: Exchange) -> None:
+    def _watch(self, exchange: Exchange) -> None:
+        """Trip the breaker after consecutive unanswered requests: a target that stopped
+        answering fails the rest of the run fast, with the same cause, instead of making every
+        remaining request wait out its own timeout."""
+        unanswered = exchange.error is not None and exchange.error.startswith(
+            ("no answer", "could not connect")
+        )
+        self._unanswered = self._unanswered + 1 if unanswered else 0
+        if self._unanswered >= BREAKER_THRESHOLD and exchange.error is not None:
+            self.broken = exchange.error
+
+    def _exchange(self, request: httpx.Request, exchange: Exchange, deadline: float) -> None:
         response = self._http.send(request, stream=True)
         try:
             exchange.status = response.status_code
             exchange.response_headers = {k.lower(): v for k, v in response.headers.items()}
-            exchange.response_body, exchange.truncated = self._read_capped(response)
+            exchange.response_body, exchange.truncated = self._read_capped(response, deadline)
         finally:
             response.close()
 
-    def _read_capped(self, response: httpx.Response) -> tuple[bytes, bool]:
+    def _read_capped(self, response: httpx.Response, deadline: float) -> tuple[bytes, bool]:
+        """The body up to the size cap, read before the deadline (a trickling body counts)."""
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
@@ -206,6 +249,8 @@ class Client:
             size += len(chunk)
             if size > self.max_body_bytes:
                 return b"".join(chunks)[: self.max_body_bytes], True
+            if time.monotonic() > deadline:
+                raise TimeoutError("body still arriving")
         return b"".join(chunks), False
 
     # --- the operations ---------------------------------------------------------------------
@@ -219,8 +264,8 @@ class Client:
     def create(self, body: dict[str, Any]) -> Exchange:
         return self.send("POST", "/chat/completions", body=body)
 
-    def delete(self, completion_id: str) -> Exchange:
-        return self.send("DELETE", completion_path(completion_id))
+    def delete(self, completion_id: str, **kwargs: Any) -> Exchange:
+        return self.send("DELETE", completion_path(completion_id), **kwargs)
 
     def list(self, params: dict[str, str]) -> Exchange:
         return self.send("GET", "/chat/completions", params=params)
@@ -232,6 +277,10 @@ def completion_path(completion_id: str) -> str:
 
 # By name: httpcore's classes of the same names surface when a test harness re-imports it.
 _STALE_CONNECTION = frozenset({"ReadError", "WriteError", "RemoteProtocolError"})
+
+
+def _join(first: str | None, second: str) -> str:
+    return f"{first}; {second}" if first else second
 
 
 def _retryable(method: str, path: str) -> bool:

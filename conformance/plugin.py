@@ -90,6 +90,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="API key of the target (default: $OPENAI_API_KEY); never written to any output.",
     )
     group.addoption(
+        "--second-api-key",
+        default=None,
+        help="a key of another project or organisation, to check that it cannot touch the "
+        "suite's completion (default: $CONFORMANCE_SECOND_API_KEY; never written to any output).",
+    )
+    group.addoption(
         "--model",
         default=None,
         help="model for the completions the suite creates (default: $CONFORMANCE_MODEL).",
@@ -169,9 +175,7 @@ def _check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def _settings(
-    config: pytest.Config, reports_dir: Path
-) -> tuple[Settings, BackgroundServer | None]:
+def _settings(config: pytest.Config, reports_dir: Path) -> tuple[Settings, BackgroundServer | None]:
     consistency = _float(config, "consistency_timeout", "consistency_timeout", 30.0)
     timeout = _float(config, "timeout", "conformance_timeout", DEFAULT_TIMEOUT)
     if timeout == 0:
@@ -215,9 +219,15 @@ def _settings(
         )
     # The ids the suite created and has not deleted yet: swept by the next run if this one dies.
     ledger = reports_dir / "created-completions.json"
+    second_api_key = config.getoption("second_api_key") or os.environ.get(
+        "CONFORMANCE_SECOND_API_KEY"
+    )
+    if second_api_key and second_api_key == api_key:
+        raise pytest.UsageError("--second-api-key must be another project's key, not --api-key")
     settings = Settings(
         base_url=base_url,
         api_key=api_key,
+        second_api_key=second_api_key,
         model=model,
         completion_id=completion_id,
         no_create=no_create,

@@ -191,10 +191,7 @@ class Target:
         notes: list[str] = []
         stored = self._made.get("stored")
         if isinstance(stored, Completion) and not stored.created_by_suite:
-            original = stored.original.get("metadata") or {}
-            exchange = self.client.update(stored.id, {"metadata": original})
-            state = "restored" if exchange.status == 200 else "could NOT be restored"
-            notes.append(f"original metadata of {stored.id} {state}")
+            notes.append(self._restore(stored))
         for completion_id in list(self._to_delete):
             exchange = self.client.delete(completion_id)
             if exchange.status in (200, 404):
@@ -207,6 +204,31 @@ class Target:
                 )
         self.client.close()
         return notes
+
+    def _restore(self, stored: Completion) -> str:
+        """Put the given completion's original metadata back, and check that it took."""
+        original = stored.original.get("metadata") or {}
+        exchange = self.client.update(stored.id, {"metadata": original})
+        if exchange.status != 200:
+            got = exchange.error or f"HTTP {exchange.status}"
+            return f"original metadata of {stored.id} could NOT be restored (update answered {got})"
+        later, same = self.wait_for(
+            lambda: self.client.retrieve(stored.id),
+            lambda ex: (
+                ex.status == 200 and _object_ready(ex, lambda o: o.get("metadata") == original)
+            ),
+        )
+        if same:
+            return f"original metadata of {stored.id} restored"
+        try:
+            now = later.json().get("metadata") or {}
+        except (ConformanceFailure, AttributeError):
+            now = {}
+        added = sorted(set(now) - set(original)) if isinstance(now, dict) else []
+        why = f": {len(added)} key(s) added by the suite remain (the target merges updates)"
+        return f"original metadata of {stored.id} could NOT be fully restored" + (
+            why if added else ""
+        )
 
     def sweep_ledger(self) -> int:
         """Delete the completions a previous crashed run left at this base URL."""

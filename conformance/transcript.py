@@ -41,6 +41,12 @@ class Redactor:
         return text
 
 
+def _scheme(authorization: str) -> str:
+    """The scheme of an Authorization value ("Bearer "), shown; anything else never is."""
+    scheme, _, credentials = authorization.partition(" ")
+    return f"{scheme} " if credentials and scheme.lower() in ("bearer", "basic") else ""
+
+
 def _preview(data: bytes | None, truncated: bool = False) -> str:
     if data is None:
         return "(no body)"
@@ -58,9 +64,8 @@ def curl_command(exchange: Exchange) -> str:
     """A shell line that sends the same request; the key stays a $OPENAI_API_KEY reference."""
     parts = ["curl", "-X", exchange.method, shlex.quote(exchange.url)]
     for name, value in exchange.request_headers.items():
-        if name in ("authorization",):
-            scheme = value.split(" ", 1)[0]
-            parts += ["-H", f'"Authorization: {scheme} $OPENAI_API_KEY"']
+        if name == "authorization":
+            parts += ["-H", f'"Authorization: {_scheme(value)}$OPENAI_API_KEY"']
         elif name in ("content-type",):
             parts += ["-H", shlex.quote(f"{name}: {value}")]
     if exchange.request_body is not None:
@@ -76,7 +81,7 @@ def format_exchange(exchange: Exchange, redact: Redactor) -> str:
     lines = [f"> {exchange.method} {exchange.url}"]
     for name, value in exchange.request_headers.items():
         if name in ("authorization", "content-type"):
-            shown = f"{value.split(' ', 1)[0]} {REDACTED}" if name == "authorization" else value
+            shown = f"{_scheme(value)}{REDACTED}" if name == "authorization" else value
             lines.append(f"> {name}: {shown}")
     if exchange.request_body is not None:
         lines.append(f"> {_preview(exchange.request_body)}")

@@ -99,24 +99,21 @@ def summarize(
 def headline(results: dict[str, RequirementResult]) -> str:
     """One line such as "MUST 41/42 passed, SHOULD 6/8 passed, INFO 5 observed"."""
     parts = []
-    for level in (Level.MUST, Level.SHOULD):
+    for level in (Level.MUST, Level.SHOULD, Level.INFO):
         ran = [r for r in results.values() if r.requirement.level is level and r.verdict]
         judged = [r for r in ran if r.verdict is not Verdict.SKIP]
-        passed = [r for r in judged if r.verdict is Verdict.PASS]
-        part = f"{level.value} {len(passed)}/{len(judged)} passed"
+        if level is Level.INFO:
+            observed = sum(1 for r in judged if r.verdict is Verdict.INFO)
+            part = f"INFO {observed} observed"
+        else:
+            passed = sum(1 for r in judged if r.verdict is Verdict.PASS)
+            part = f"{level.value} {passed}/{len(judged)} passed"
         extra = [
             f"{sum(1 for r in judged if r.verdict is v)} {v.value.lower()}"
             for v in (Verdict.INCONCLUSIVE, Verdict.ERROR)
             if any(r.verdict is v for r in judged)
         ]
-        skipped = len(ran) - len(judged)
-        if skipped:
-            extra.append(f"{skipped} skipped")
+        if len(ran) > len(judged):
+            extra.append(f"{len(ran) - len(judged)} skipped")
         parts.append(part + (f" ({', '.join(extra)})" if extra else ""))
-    observed = sum(
-        1
-        for r in results.values()
-        if r.requirement.level is Level.INFO and r.verdict is Verdict.INFO
-    )
-    parts.append(f"INFO {observed} observed")
     return ", ".join(parts)

@@ -89,14 +89,11 @@ def run_against(
     def run(api_class: type[ReferenceApi], *args: str) -> SuiteRun:
         server = serve(api_class)
         return run_suite(
-            "--base-url",
-            server.base_url,
-            "--api-key",
-            API_KEY,
-            "--model",
-            "test-model",
-            "--consistency-timeout",
-            "0",
+            f"--base-url={server.base_url}",
+            f"--api-key={API_KEY}",
+            f"--second-api-key={OTHER_KEY}",
+            "--model=test-model",
+            "--consistency-timeout=0",
             *args,
         )
 

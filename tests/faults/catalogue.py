@@ -302,7 +302,7 @@ class StoreFalseInTheBodyUnstores(ReferenceApi):
 
 
 # --- which completions can be modified -----------------------------------------------------------
-@fault("UCC-ID-UNKNOWN-404", "UCC-STORE-FALSE-404", "UCC-DELETED-404")
+@fault("UCC-ID-UNKNOWN-404", "UCC-STORE-FALSE-404", "UCC-DELETED-404", "UCC-AUTH-TENANT-ISOLATION")
 class NotFoundAnswers400(ReferenceApi):
     """Ids that are not stored are answered 400 instead of 404."""
 
@@ -400,6 +400,21 @@ class WritesBeforeCheckingTheKey(ReferenceApi):
                 body = await self.read_json(request)
                 self.update(tenant, request.path_params["completion_id"], body)
             raise
+
+
+@fault("UCC-AUTH-TENANT-ISOLATION")
+class IgnoresTenants(ReferenceApi):
+    """Any valid key reaches every completion: keys are checked, tenants are not kept apart."""
+
+    def find(self, tenant: str, completion_id: str) -> Record:
+        for owner in dict.fromkeys(self.keys.values()):
+            record = self.store.get(owner, completion_id)
+            if record is not None:
+                return record
+        return super().find(tenant, completion_id)
+
+    def update(self, tenant: str, completion_id: str, body: Any) -> Record:
+        return super().update(self.find(tenant, completion_id).tenant, completion_id, body)
 
 
 # --- error bodies --------------------------------------------------------------------------------

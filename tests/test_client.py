@@ -1,0 +1,224 @@
+"""The HTTP client the cases talk through: what it sends, and how it turns trouble into data.
+
+Every case's verdict rests on `Client.send` reporting the wire faithfully and never raising,
+so these pin its contract with `httpx.MockTransport` (no socket), and with a real loopback
+socket where only the kernel can produce the condition (a silent server).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import httpx
+import pytest
+
+from conformance.client import MAX_BODY_BYTES, Client
+from conformance.failures import ConformanceFailure
+
+BASE_URL = "http://target.test/v1"
+KEY = "sk-client-test-0123456789"
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def mock_client(
+    handler: Handler, *, max_body_bytes: int = MAX_BODY_BYTES
+) -> tuple[Client, list[httpx.Request]]:
+    """A Client on a MockTransport; the list collects every request the transport saw."""
+    seen: list[httpx.Request] = []
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return handler(request)
+
+    transport = httpx.MockTransport(record)
+    client = Client(BASE_URL, KEY, max_body_bytes=max_body_bytes, transport=transport)
+    return client, seen
+
+
+def ok(request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={"id": "chatcmpl-1", "object": "chat.completion"})
+
+
+def test_send_json_body_is_utf8_with_non_ascii_unescaped() -> None:
+    """Limits count characters; a body with \\u escapes would hide what a vendor mis-counts."""
+    client, seen = mock_client(ok)
+    client.update("chatcmpl-1", {"metadata": {"név": "日本語 🎉"}})
+    assert seen[0].content == '{"metadata":{"név":"日本語 🎉"}}'.encode()
+    assert seen[0].headers["content-type"] == "application/json"
+
+
+@pytest.mark.parametrize(
+    ("key", "expected"),
+    [(KEY, f"Bearer {KEY}"), ("sk-other-key", "Bearer sk-other-key"), (None, None)],
+    ids=["configured-key", "other-key", "no-key"],
+)
+def test_send_key_argument_sets_the_authorization_header(
+    key: str | None, expected: str | None
+) -> None:
+    """The auth cases depend on sending exactly no key, or a chosen wrong one."""
+    client, seen = mock_client(ok)
+    if key == KEY:
+        client.retrieve("chatcmpl-1")
+    else:
+        client.retrieve("chatcmpl-1", key=key)
+    assert seen[0].headers.get("authorization") == expected
+
+
+def test_json_of_an_html_body_names_type_and_size() -> None:
+    """A gateway's HTML error page must read as such, not as a JSON decoder traceback."""
+    page = b"<html><body>Bad gateway</body></html>"
+    client, _ = mock_client(
+        lambda r: httpx.Response(502, content=page, headers={"content-type": "text/html"})
+    )
+    exchange = client.retrieve("chatcmpl-1")
+    with pytest.raises(ConformanceFailure) as caught:
+        exchange.json()
+    assert caught.value.message == f"response body is not JSON (text/html, {len(page)} bytes)"
+    assert caught.value.exchanges == (exchange,)
+
+
+@pytest.mark.parametrize(
+    ("size", "truncated"), [(100, False), (101, True)], ids=["at-cap", "over-cap"]
+)
+def test_send_body_over_the_cap_is_truncated(size: int, truncated: bool) -> None:
+    """A target streaming a huge answer must not exhaust the suite's memory."""
+    client, _ = mock_client(lambda r: httpx.Response(200, content=b"x" * size), max_body_bytes=100)
+    exchange = client.retrieve("chatcmpl-1")
+    assert exchange.truncated is truncated
+    assert len(exchange.response_body) == 100
+
+
+def test_json_of_a_truncated_body_fails_naming_the_size() -> None:
+    """The vendor reads how much came back and that it was cut, instead of a parse error."""
+    body = b'{"pad": "' + b"x" * 500 + b'"}'
+    client, _ = mock_client(
+        lambda r: httpx.Response(200, content=body, headers={"content-type": "application/json"}),
+        max_body_bytes=100,
+    )
+    exchange = client.retrieve("chatcmpl-1")
+    with pytest.raises(ConformanceFailure, match=r"application/json, 100\+ bytes"):
+        exchange.json()
+
+
+def test_json_of_a_truncated_body_names_the_clients_cap() -> None:
+    """A vendor told "larger than 2000000 bytes" about a 500-byte answer is misled."""
+    client, _ = mock_client(lambda r: httpx.Response(200, content=b"x" * 500), max_body_bytes=100)
+    with pytest.raises(ConformanceFailure, match="larger than 100 bytes"):
+        client.retrieve("chatcmpl-1").json()
+
+
+def test_send_transport_error_becomes_the_exchange_error() -> None:
+    """A refused connection is the target's trouble: a failure to report, never a crash."""
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused")
+
+    client, _ = mock_client(refuse)
+    exchange = client.update("chatcmpl-1", {"metadata": {}})
+    assert exchange.error == "could not connect ([Errno 111] Connection refused)"
+    assert exchange.status is None
+    with pytest.raises(ConformanceFailure, match="could not connect"):
+        exchange.json()
+
+
+def test_send_redirect_to_another_origin_is_not_followed() -> None:
+    """Following a redirect would carry the API key to whatever origin the target names."""
+    client, seen = mock_client(
+        lambda r: httpx.Response(307, headers={"location": "https://elsewhere.test/steal"})
+    )
+    exchange = client.update("chatcmpl-1", {"metadata": {}})
+    assert exchange.status == 307
+    assert exchange.response_headers["location"] == "https://elsewhere.test/steal"
+    assert [str(r.url) for r in seen] == [f"{BASE_URL}/chat/completions/chatcmpl-1"]
+
+
+@pytest.fixture
+def silent_server() -> Iterator[str]:
+    """A loopback TCP server that accepts and never answers; the thread ends on its own."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(5)
+    done = threading.Event()
+
+    def hold() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            done.wait(5)
+
+    thread = threading.Thread(target=hold, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    done.set()
+    thread.join(6)
+    listener.close()
+
+
+def test_send_to_a_silent_server_times_out_as_an_error(silent_server: str) -> None:
+    """A target that hangs must cost one timeout, reported in words, not hang the run."""
+    client = Client(silent_server, KEY, timeout=0.3)
+    started = time.monotonic()
+    exchange = client.retrieve("chatcmpl-1")
+    client.close()
+    assert exchange.error == "no answer within 0.3 s"
+    assert time.monotonic() - started < 5
+
+
+def failing_once(error: Exception) -> tuple[Handler, list[int]]:
+    """A handler raising `error` on its first call and answering 200 after."""
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            raise error
+        return ok(request)
+
+    return handler, calls
+
+
+def test_send_get_on_a_stale_connection_is_sent_again_once() -> None:
+    """A keep-alive connection the server closed is the client's race, as the SDK treats it."""
+    handler, calls = failing_once(httpx.ReadError("connection reset"))
+    client, _ = mock_client(handler)
+    exchange = client.retrieve("chatcmpl-1")
+    assert (exchange.status, exchange.error, len(calls), client.retries) == (200, None, 2, 1)
+    assert exchange.note == "sent again after ReadError on a reused connection"
+
+
+def test_send_create_on_a_stale_connection_is_not_sent_again() -> None:
+    """Sending a creation twice could make a second billed completion on the vendor."""
+    handler, calls = failing_once(httpx.ReadError("connection reset"))
+    client, _ = mock_client(handler)
+    exchange = client.create({"model": "m", "messages": []})
+    assert exchange.error == "connection broken while reading the answer (connection reset)"
+    assert (len(calls), client.retries) == (1, 0)
+
+
+def test_recording_collects_only_the_exchanges_of_its_block() -> None:
+    """Each case's transcript must show its own requests, not its neighbours'."""
+    client, _ = mock_client(ok)
+    client.retrieve("before")
+    with client.recording() as journal:
+        client.retrieve("inside-1")
+        client.update("inside-2", {"metadata": {}})
+    client.retrieve("after")
+    assert [e.url.rsplit("/", 1)[1] for e in journal] == ["inside-1", "inside-2"]
+    assert client.journal is None
+
+
+@pytest.mark.parametrize(
+    ("completion_id", "raw_path"),
+    [("a/b", b"/v1/chat/completions/a%2Fb"), ("a b", b"/v1/chat/completions/a%20b")],
+    ids=["slash", "space"],
+)
+def test_update_odd_completion_id_is_percent_encoded(completion_id: str, raw_path: bytes) -> None:
+    """An id with / must not address another route (…/{id}/messages) on the target."""
+    client, seen = mock_client(ok)
+    client.update(completion_id, {"metadata": {}})
+    assert seen[0].url.raw_path == raw_path

@@ -1,0 +1,125 @@
+"""Transcripts: the one place text about requests is made, so the one place a key could leak.
+
+A vendor pastes these into tickets; they must never carry the key, must stay readable when
+the answer is huge, and must end in a curl line that sends the same request again.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+import pytest
+
+from conformance.client import Exchange
+from conformance.transcript import BODY_PREVIEW_CHARS, REDACTED, Redactor, format_exchange
+
+KEY = "sk-transcript-0123456789abcdef"
+URL = "http://target.test/v1/chat/completions/chatcmpl-1"
+
+
+def exchange(
+    response_body: bytes = b'{"ok": true}', *, request_body: bytes | None = b'{"metadata":{}}'
+) -> Exchange:
+    """An update sent with KEY and answered 200 with `response_body`."""
+    return Exchange(
+        method="POST",
+        url=URL,
+        request_headers={
+            "accept": "application/json",
+            "authorization": f"Bearer {KEY}",
+            "content-type": "application/json",
+        },
+        request_body=request_body,
+        status=200,
+        response_headers={"content-type": "application/json"},
+        response_body=response_body,
+        elapsed=0.012,
+    )
+
+
+def test_redactor_replaces_every_occurrence_of_every_secret() -> None:
+    """A key echoed twice, next to a second key, must be gone in both places."""
+    redact = Redactor([KEY, "sk-second-secret"])
+    text = redact(f"a {KEY} b sk-second-secret c {KEY}")
+    assert text == f"a {REDACTED} b {REDACTED} c {REDACTED}"
+
+
+@pytest.mark.parametrize(
+    "secrets",
+    [["abcd", "abcdefgh"], ["abcdefgh", "abcd"]],
+    ids=["short-given-first", "long-given-first"],
+)
+def test_redactor_replaces_the_longest_secret_first(secrets: list[str]) -> None:
+    """A short key inside a long one must not leave the long one's tail readable."""
+    assert Redactor(secrets)("x abcdefgh y") == f"x {REDACTED} y"
+
+
+@pytest.mark.parametrize(
+    ("secret", "kept"),
+    [("abc", True), ("abcd", False), (None, True), ("", True)],
+    ids=["three-chars", "four-chars", "none", "empty"],
+)
+def test_redactor_ignores_secrets_shorter_than_four_characters(
+    secret: str | None, kept: bool
+) -> None:
+    """Redacting a 1-3 character "key" would shred every transcript and protect nothing."""
+    assert (Redactor([secret])("abcd abc") == "abcd abc") is kept
+
+
+def test_format_exchange_shows_the_authorization_scheme_and_hides_the_key() -> None:
+    """The reader needs to see that a Bearer key was sent, never which one."""
+    text = format_exchange(exchange(), Redactor([KEY]))
+    assert f"> authorization: Bearer {REDACTED}" in text.splitlines()
+    assert KEY not in text
+
+
+def test_format_exchange_hides_a_key_the_server_echoes_in_its_body() -> None:
+    """A server that repeats the key in its answer must not get it into the report."""
+    echoed = exchange(f'{{"error": {{"message": "bad key {KEY}"}}}}'.encode())
+    text = format_exchange(echoed, Redactor([KEY]))
+    assert KEY not in text
+    assert f"bad key {REDACTED}" in text
+
+
+def test_format_exchange_hides_an_authorization_value_without_a_scheme() -> None:
+    """A case sending a raw key (no "Bearer ") must not print it, registered secret or not."""
+    raw = exchange()
+    raw.request_headers["authorization"] = "sk-unregistered-raw-key-42"
+    assert "sk-unregistered-raw-key-42" not in format_exchange(raw, Redactor())
+
+
+def test_format_exchange_cuts_a_long_body_and_says_how_long_it_was() -> None:
+    """A 1 MB answer must not bury the rest of the failure report."""
+    body = b"y" * (BODY_PREVIEW_CHARS * 3)
+    text = format_exchange(exchange(body), Redactor([KEY]))
+    assert f"{'y' * BODY_PREVIEW_CHARS}… ({len(body)} bytes in all)" in text
+    assert "y" * (BODY_PREVIEW_CHARS + 1) not in text
+
+
+def test_format_exchange_of_a_truncated_answer_says_where_it_was_cut() -> None:
+    """The client's cap cut the answer: the reader must not take the tail as the whole."""
+    capped = exchange(b'{"partial": ')
+    capped.truncated = True
+    assert '< {"partial": … (cut at 12 bytes)' in format_exchange(capped, Redactor([KEY]))
+
+
+def test_format_exchange_ends_with_a_curl_line_using_the_environment_key() -> None:
+    """The vendor reproduces with their own key from $OPENAI_API_KEY, body byte for byte."""
+    body = '{"metadata":{"quote":"it\'s \\"x\\"","név":"ü"}}'
+    text = format_exchange(exchange(request_body=body.encode()), Redactor([KEY]))
+    last = text.splitlines()[-1]
+    assert last.startswith("reproduce: curl ")
+    argv = shlex.split(last.removeprefix("reproduce: "))
+    assert argv[:4] == ["curl", "-X", "POST", URL]
+    assert "Authorization: Bearer $OPENAI_API_KEY" in argv
+    assert argv[argv.index("-d") + 1] == body
+
+
+def test_format_exchange_of_a_transport_error_shows_the_error_line() -> None:
+    """With no answer there is no status to show; the error is what the vendor must read."""
+    failed = exchange()
+    failed.status, failed.response_body, failed.elapsed = None, b"", 0.3
+    failed.error = "no answer within 0.3 s"
+    lines = format_exchange(failed, Redactor([KEY])).splitlines()
+    assert "< no answer within 0.3 s (after 0.30 s)" in lines
+    assert not any(line.startswith("< HTTP") for line in lines)
