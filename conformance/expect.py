@@ -33,6 +33,9 @@ FINISH_REASONS = ("stop", "length", "content_filter", "tool_calls", "function_ca
 def _got(exchange: Exchange) -> str:
     if exchange.error is not None:
         return exchange.error
+    location = exchange.response_headers.get("location")
+    if exchange.status is not None and 300 <= exchange.status < 400 and location:
+        return f"HTTP {exchange.status} redirect to {location[:200]} (not followed)"
     return f"HTTP {exchange.status}"
 
 

@@ -273,11 +273,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[STATE] = state
     config.pluginmanager.register(VerdictCollector(state.results), "conformance-verdicts")
     if not hasattr(config, "workerinput"):
-        reports_dir.mkdir(parents=True, exist_ok=True)
-        if config.option.htmlpath is None:
+        if getattr(config.option, "htmlpath", "") is None:  # pytest-html may be disabled
             config.option.htmlpath = str(reports_dir / "report.html")
             config.option.self_contained_html = True
-        if config.option.xmlpath is None:
+        if getattr(config.option, "xmlpath", "") is None:
             config.option.xmlpath = str(reports_dir / "junit.xml")
 
 
@@ -425,7 +424,36 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     state.target = Target(state.settings, state.redact)
     if not state.settings.embedded and not hasattr(session.config, "workerinput"):
+        problem = preflight(state.target)
+        if problem is not None:
+            state.target.client.close()
+            raise pytest.UsageError(state.redact(problem))
         state.swept = state.target.sweep_ledger()
+
+
+def preflight(target: Target) -> str | None:
+    """One request before any case: a target nobody can talk to is a usage error, in one line.
+
+    Only what no case could ever get past is refused here (no connection, TLS mismatch, a
+    --completion-id that does not exist); a target that connects but misbehaves is for the
+    cases to judge.
+    """
+    settings = target.settings
+    probe = target.client.retrieve(settings.completion_id or f"chatcmpl-ucc-probe-{target.nonce}")
+    error = probe.error or ""
+    if error.startswith("could not connect"):
+        hint = ""
+        if "SSL" in error or "TLS" in error or "record layer" in error:
+            hint = " (TLS failed: is it a plain-HTTP port? try http://)"
+        return f"cannot reach {settings.base_url}: {error}{hint}"
+    if settings.completion_id and probe.status == 404:
+        return (
+            f"--completion-id {settings.completion_id}: {settings.base_url} has no such stored "
+            "completion (retrieve answered 404)"
+        )
+    if settings.completion_id and probe.status in (401, 403):
+        return f"the API key was refused (retrieve answered {probe.status})"
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)

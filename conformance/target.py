@@ -134,7 +134,9 @@ class Target:
                 self._made[name] = exc
         made = self._made[name]
         if isinstance(made, BaseException):
-            raise made
+            # A fresh traceback each time: re-raising one instance grows its traceback with
+            # every case, and rendering the report becomes quadratic.
+            raise made.with_traceback(None)
         return cast(T, made)
 
     def _make_stored(self) -> Completion:

@@ -37,6 +37,10 @@ BAD_INVOCATIONS = {
     ),
     "no-key": ([f"--base-url={VENDOR}"], "no API key"),
     "no-model": ([f"--base-url={VENDOR}", "--api-key=sk-usage-test-key"], "no model"),
+    "unreachable": (
+        [f"--base-url={VENDOR}", "--api-key=sk-usage-test-key", "--model=m"],
+        "cannot reach http://127.0.0.1:1/v1: could not connect",
+    ),
     "zero-timeout": (["--timeout=0"], "--timeout must be more than 0"),
     "negative-consistency": (["--consistency-timeout=-1"], "must be 0 or more, got -1"),
 }
@@ -56,7 +60,27 @@ def test_bad_invocation_is_a_one_line_usage_error_before_any_case(
     assert len(errors) == 1 and says in errors[0], text
     assert "Traceback" not in text and "collected" not in text, text
     assert "s3cr3t-pass" not in text
-    assert not run.reports_dir.exists()
+    assert not run.reports_dir.exists() or not any(run.reports_dir.iterdir())
+
+
+def test_https_to_a_plain_http_port_is_a_usage_error_with_a_hint(
+    serve: Serve, run_suite: Run
+) -> None:
+    server = serve(ReferenceApi)
+    https = server.base_url.replace("http://", "https://")
+    run = run_suite(f"--base-url={https}", f"--api-key={API_KEY}", "--model=m")
+    text = str(run.result.stdout) + str(run.result.stderr)
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR, text
+    assert "is it a plain-HTTP port? try http://" in text
+    assert API_KEY not in text
+
+
+def test_unknown_completion_id_is_a_usage_error(serve: Serve, run_suite: Run) -> None:
+    server = serve(ReferenceApi)
+    run = run_suite(*vendor_args(server, "--completion-id=chatcmpl-nope", "--model=m"))
+    text = str(run.result.stdout) + str(run.result.stderr)
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR, text
+    assert "--completion-id chatcmpl-nope: " in text and "no such stored completion" in text
 
 
 @pytest.fixture

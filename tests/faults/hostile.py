@@ -1,0 +1,175 @@
+"""Hostile and broken targets: what a proxy, an outage or a rate limiter answers in real life.
+
+Each must end the run with a failing (or, for occasional rate limits, a clean) verdict that
+names the problem in one line, within bounded time, with the reports written and no key in
+them. ASGI variations cover bad answers; a raw socket server covers what no HTTP framework
+will do (never answering, resetting the connection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import socket
+import struct
+import threading
+import time
+from collections.abc import AsyncIterator
+from email.utils import formatdate
+from types import TracebackType
+from typing import Literal
+
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+
+from conformance.reference.app import ReferenceApi
+from conformance.reference.server import LOOPBACK
+
+HUGE_BODY_BYTES = 20_000_000
+
+
+class HtmlOnUpdate(ReferenceApi):
+    """A proxy's error page: the update is answered 200 with HTML."""
+
+    async def update_endpoint(self, request: Request) -> Response:
+        self.authenticate(request)
+        return Response("<html><body>Bad gateway</body></html>", media_type="text/html")
+
+
+class HugeBodyOnUpdate(ReferenceApi):
+    """The update answers a 20 MB body, streamed (it stops when the client hangs up)."""
+
+    async def update_endpoint(self, request: Request) -> Response:
+        self.authenticate(request)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b'{"padding": "'
+            for _ in range(HUGE_BODY_BYTES // 65536):
+                yield b"x" * 65536
+            yield b'"}'
+
+        return StreamingResponse(chunks(), media_type="application/json")
+
+
+class HangsOnUpdate(ReferenceApi):
+    """Create and retrieve work; the update is never answered (a wedged backend)."""
+
+    async def update_endpoint(self, request: Request) -> Response:
+        await asyncio.sleep(30)
+        return await super().update_endpoint(request)
+
+
+class NonUtf8OnUpdate(ReferenceApi):
+    """The update answers bytes that are not UTF-8, labelled JSON."""
+
+    async def update_endpoint(self, request: Request) -> Response:
+        self.authenticate(request)
+        return Response(b'{"id": "\xff\xfe\xfd"}', media_type="application/json")
+
+
+class EchoesAuthorization(ReferenceApi):
+    """The update's answer repeats the request's Authorization header, so the real key, and
+    its usage does not add up, so the answer lands in a failure transcript."""
+
+    async def update_endpoint(self, request: Request) -> Response:
+        tenant = self.authenticate(request)
+        record = self.update(
+            tenant, request.path_params["completion_id"], await self.read_json(request)
+        )
+        answer = self.render_update(record)
+        answer["usage"] = {**answer["usage"], "total_tokens": -1}
+        answer["debug_authorization"] = request.headers.get("authorization", "")
+        return self.json(answer)
+
+
+class RedirectsUpdate(ReferenceApi):
+    """The update is answered 307 to another origin (set `elsewhere` before serving)."""
+
+    elsewhere = "http://127.0.0.2:9"
+
+    async def update_endpoint(self, request: Request) -> Response:
+        target = f"{self.elsewhere}{request.url.path}"
+        return Response(status_code=307, headers={"location": target})
+
+
+class RateLimitsNowAndThen(ReferenceApi):
+    """Every second update is answered 429 first, alternately with a Retry-After in seconds
+    and as an HTTP date; the retry then goes through."""
+
+    counter = itertools.count()
+
+    async def update_endpoint(self, request: Request) -> Response:
+        n = next(self.counter)
+        if n % 2 == 1:
+            retry_after = "0" if n % 4 == 1 else formatdate(time.time(), usegmt=True)
+            return Response(
+                '{"error": {"message": "Rate limit reached", "type": "requests", '
+                '"param": null, "code": "rate_limit_exceeded"}}',
+                status_code=429,
+                media_type="application/json",
+                headers={"retry-after": retry_after},
+            )
+        return await super().update_endpoint(request)
+
+
+class AlwaysUnavailable(ReferenceApi):
+    """The update is always 503 with Retry-After: 0: an outage, which is a finding."""
+
+    async def update_endpoint(self, request: Request) -> Response:
+        return Response("Service Unavailable", status_code=503, headers={"retry-after": "0"})
+
+
+class RawServer:
+    """A TCP server on loopback that never speaks HTTP properly: it `hangs` (reads, never
+    answers) or `resets` (closes each connection with RST). It also records what it received,
+    and stops by itself after `lifetime` seconds."""
+
+    def __init__(self, mode: Literal["hang", "reset", "record"], lifetime: float = 60.0) -> None:
+        self.mode = mode
+        self.received: list[bytes] = []
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self._sock.bind((LOOPBACK, 0))
+        self._sock.listen(16)
+        self._sock.settimeout(0.2)
+        self.port: int = self._sock.getsockname()[1]
+        self._deadline = time.monotonic() + lifetime
+        self._stop = threading.Event()
+        self._held: list[socket.socket] = []
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{LOOPBACK}:{self.port}/v1"
+
+    def _serve(self) -> None:
+        while not self._stop.is_set() and time.monotonic() < self._deadline:
+            try:
+                conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
+            conn.settimeout(0.5)
+            with contextlib.suppress(OSError):
+                self.received.append(conn.recv(65536))
+            if self.mode == "hang":
+                self._held.append(conn)  # kept open, never answered
+                continue
+            if self.mode == "reset":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            conn.close()
+        for conn in self._held:
+            conn.close()
+        self._sock.close()
+
+    def __enter__(self) -> RawServer:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
