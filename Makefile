@@ -10,7 +10,7 @@ MODEL ?=
 ARGS ?=
 SUITE_OPTS := $(if $(BASE_URL),--base-url=$(BASE_URL)) $(if $(MODEL),--model=$(MODEL))
 
-.PHONY: install conformance test lint clean
+.PHONY: install conformance test lint bench clean
 
 install: $(STAMP)
 
@@ -33,6 +33,10 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest tests -n 2 $(ARGS)
+
+# Time, requests, completions and overhead of a run (benchmarks/run.py): ~5 min, loopback only.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) reports/*.html reports/*.xml reports/*.json reports/assets

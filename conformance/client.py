@@ -302,4 +302,6 @@ def _failure_text(exc: Exception, timeout: float) -> str:
         "RemoteProtocolError": "the server broke the HTTP protocol",
     }.get(type(exc).__name__, type(exc).__name__)
     detail = str(exc).splitlines()[0] if str(exc) else ""
+    if "disconnected without sending a response" in detail:
+        kind = "connection broken before an answer"
     return f"{kind} ({detail[:200]})" if detail else kind

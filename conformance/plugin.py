@@ -21,12 +21,13 @@ from conformance import __version__
 from conformance.client import DEFAULT_TIMEOUT
 from conformance.failures import ConformanceFailure, Inconclusive
 from conformance.reference import BackgroundServer, create_app
+from conformance.report.profiles import Profile, ProfileError, load_profile
 from conformance.requirements import Level, Requirement, areas, catalogue
 from conformance.target import Settings, Target
 from conformance.transcript import Redactor, format_exchange
-from conformance.verdicts import CaseResult, Outcome, Verdict, case_verdict
+from conformance.verdicts import TRANSCRIBED, CaseResult, Outcome, Verdict, case_verdict
 
-pytest_plugins = ["conformance.fixtures", "conformance.reporting"]
+pytest_plugins = ["conformance.fixtures", "conformance.reporting", "conformance.fuzzing"]
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 EMBEDDED_MODEL = "reference-echo-1"
@@ -46,13 +47,16 @@ class VerdictCollector:
         props = {str(k): str(v) for k, v in report.user_properties}
         if "verdict" not in props or report.when == "teardown":
             return
+        verdict = Verdict(props["verdict"])
         self.results.append(
             CaseResult(
                 nodeid=report.nodeid,
                 requirement=str(props["requirement"]),
-                verdict=Verdict(props["verdict"]),
+                verdict=verdict,
                 message=props.get("message"),
                 observation=props.get("observation"),
+                # The failure text the plugin made (redacted), for compliance.json.
+                transcript=report.longreprtext if verdict in TRANSCRIBED else None,
             )
         )
 
@@ -70,6 +74,22 @@ class RunState:
     results: list[CaseResult] = field(default_factory=list)
     cleanup_notes: list[str] = field(default_factory=list)
     swept: int = 0
+    profile: Profile | None = None
+    worker_totals: list[dict[str, Any]] = field(default_factory=list)
+
+    def totals(self) -> dict[str, Any]:
+        """What the run cost, over this process and every xdist worker."""
+        parts = [self.target.totals()] if self.target else []
+        parts += self.worker_totals
+        delays = [p["max_storage_delay_s"] for p in parts if p["max_storage_delay_s"] is not None]
+        return {
+            "requests_sent": sum(p["requests_sent"] for p in parts),
+            "completions_created": sum(p["completions_created"] for p in parts),
+            "max_storage_delay_s": max(delays) if delays else None,
+            "rate_limit_retries": sum(p["rate_limit_retries"] for p in parts),
+            "rate_limit_wait_s": round(sum(p["rate_limit_wait_s"] for p in parts), 3),
+            "connection_retries": sum(p["connection_retries"] for p in parts),
+        }
 
     @property
     def target_label(self) -> str:
@@ -130,6 +150,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="where report.html, junit.xml and compliance.json go (default: reports/).",
     )
+    group.addoption(
+        "--profile",
+        default=None,
+        help="a vendor profile (profiles/<vendor>.toml): base URL, model, capabilities and "
+        "known deviations (default: $CONFORMANCE_PROFILE).",
+    )
+    group.addoption(
+        "--history",
+        default=None,
+        help="a JSON Lines file to append a compact record of this run to; the reports then "
+        "show each requirement's recent verdicts.",
+    )
+    group.addoption(
+        "--baseline",
+        default=None,
+        help="a previous run's compliance.json: fail only on requirements that passed there "
+        "and fail now, and print the difference.",
+    )
+    parser.addini("conformance_profile", "the vendor profile (profiles/<vendor>.toml)")
+    parser.addini("conformance_history", "the JSON Lines file each run appends its record to")
     parser.addini("conformance_model", "model for the completions the suite creates")
     parser.addini("consistency_timeout", "seconds to wait for a write to become readable")
     parser.addini("conformance_timeout", "seconds to wait for each answer")
@@ -158,6 +198,26 @@ def _float(config: pytest.Config, option: str, ini: str, default: float) -> floa
     return float(value)
 
 
+def _profile(config: pytest.Config) -> Profile | None:
+    """Load --profile; its base URL and model rank below the command line and environment."""
+    path = (
+        config.getoption("profile")
+        or os.environ.get("CONFORMANCE_PROFILE")
+        or config.getini("conformance_profile")
+    )
+    if not path:
+        return None
+    try:
+        profile = load_profile(Path(path), catalogue())
+    except ProfileError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if config.getoption("base_url") is None and profile.base_url:
+        config.option.base_url = profile.base_url
+    if config.getoption("model") is None and not os.environ.get("CONFORMANCE_MODEL"):
+        config.option.model = profile.model
+    return profile
+
+
 def _check_base_url(url: str) -> str:
     """A clear one-line usage error for a base URL no request could be sent to."""
     parts = urlsplit(url)
@@ -180,7 +240,8 @@ def _settings(config: pytest.Config, reports_dir: Path) -> tuple[Settings, Backg
     timeout = _float(config, "timeout", "conformance_timeout", DEFAULT_TIMEOUT)
     if timeout == 0:
         raise pytest.UsageError("--timeout must be more than 0")
-    base_url = config.getoption("base_url")
+    # pytest-base-url merges its ini value in its own configure, which runs after this one.
+    base_url = config.getoption("base_url") or config.getini("base_url")
     completion_id = config.getoption("completion_id")
     no_create = bool(config.getoption("no_create"))
     # pytest's own --strict (ini `strict`): the suite reads it too, failing SHOULD requirements.
@@ -263,12 +324,22 @@ def pytest_configure(config: pytest.Config) -> None:
         or config.getini("conformance_reports_dir")
         or config.rootpath / "reports"
     )
-    settings, server = _settings(config, reports_dir)
+    profile = _profile(config)  # workers too: the makereport hook reads its deviations
+    shared = getattr(config, "workerinput", {}).get("conformance")
+    if shared is not None:
+        # An xdist worker: the controller resolved the target (and started the embedded
+        # server) once; each worker keeps its own ledger so no two write one file.
+        worker = config.workerinput["workerid"]  # type: ignore[attr-defined]
+        ledger = reports_dir / f"created-completions-{worker}.json"
+        settings, server = Settings(**{**shared, "ledger": ledger}), None
+    else:
+        settings, server = _settings(config, reports_dir)
     state = RunState(
         settings=settings,
         redact=Redactor([settings.api_key, settings.second_api_key]),
         reports_dir=reports_dir,
         server=server,
+        profile=profile,
     )
     config.stash[STATE] = state
     config.pluginmanager.register(VerdictCollector(state.results), "conformance-verdicts")
@@ -278,6 +349,25 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.self_contained_html = True
         if getattr(config.option, "xmlpath", "") is None:
             config.option.xmlpath = str(reports_dir / "junit.xml")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist controller: hand each worker the resolved target, keys included (in-process)."""
+    state = node.config.stash.get(STATE, None)
+    if state is not None:
+        shared = {k: v for k, v in vars(state.settings).items() if k != "ledger"}
+        node.workerinput["conformance"] = shared
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """xdist controller: collect what each worker's requests and creations cost."""
+    state = node.config.stash.get(STATE, None)
+    output = getattr(node, "workeroutput", {}).get("conformance")
+    if state is not None and output is not None:
+        state.worker_totals.append(output["totals"])
+        state.cleanup_notes += output["cleanup_notes"]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -342,6 +432,11 @@ def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Outcome:
     return Outcome.SUITE_ERROR
 
 
+def _waived(state: RunState, requirement: Requirement) -> bool:
+    """A live known deviation of the vendor profile covers the requirement."""
+    return state.profile is not None and state.profile.waives(requirement.id)
+
+
 def _failure_text(state: RunState, requirement: Requirement, failure: ConformanceFailure) -> str:
     parts = [requirement.headline(), "", failure.message]
     for exchange in failure.exchanges:
@@ -366,7 +461,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             assert isinstance(failure, ConformanceFailure)
             message = state.redact(failure.message)
             report.longrepr = _failure_text(state, requirement, failure)
-            if verdict is Verdict.WARN:
+            if verdict in (Verdict.FAIL, Verdict.WARN) and _waived(state, requirement):
+                # A known deviation of the profile: pytest's xfail; the requirement's XFAIL.
+                report.outcome = "skipped"
+                report.wasxfail = f"known deviation {requirement.id}: {message}"
+            elif verdict is Verdict.WARN:
                 report.outcome = "skipped"
                 report.wasxfail = f"WARN {requirement.id}: {message}"
             elif verdict is Verdict.INFO:
@@ -462,3 +561,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if state is None or state.target is None:
         return
     state.cleanup_notes = state.target.cleanup()
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["conformance"] = {
+            "totals": state.target.totals(),
+            "cleanup_notes": state.cleanup_notes,
+        }

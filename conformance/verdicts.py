@@ -3,6 +3,10 @@
 PASS / FAIL / WARN (a SHOULD that failed) / INFO (an observation) / SKIP / INCONCLUSIVE (a
 bound ran out or the target could not be set up) / ERROR (the suite itself broke). A
 requirement's verdict is the worst of its cases'.
+
+XFAIL is a requirement verdict only: a case that breaks a rule is FAIL or WARN whatever a vendor
+profile says, and a known deviation listed in the profile then turns its requirement's FAIL or
+WARN into XFAIL (`waive`), which does not fail the run until the deviation expires.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ class Verdict(StrEnum):
     SKIP = "SKIP"
     INCONCLUSIVE = "INCONCLUSIVE"
     ERROR = "ERROR"
+    XFAIL = "XFAIL"  # a known deviation of the vendor profile; never a case verdict
 
 
 # Worst first: the requirement takes the first of these any of its cases has.
@@ -34,6 +39,10 @@ SEVERITY = (
     Verdict.PASS,
     Verdict.SKIP,
 )
+
+
+# Cases with these verdicts keep their (redacted) failure transcript in compliance.json.
+TRANSCRIBED = frozenset({Verdict.FAIL, Verdict.WARN, Verdict.ERROR})
 
 
 class Outcome(StrEnum):
@@ -69,6 +78,7 @@ class CaseResult:
     verdict: Verdict
     message: str | None = None
     observation: str | None = None
+    transcript: str | None = None  # the redacted failure text, for TRANSCRIBED verdicts
 
 
 @dataclass
@@ -96,6 +106,17 @@ def summarize(
     return results
 
 
+def waive(results: dict[str, RequirementResult], deviations: Iterable[str]) -> set[str]:
+    """Known deviations: the listed requirements' FAIL or WARN becomes XFAIL; the IDs waived."""
+    waived = set()
+    for rid in deviations:
+        result = results.get(rid)
+        if result is not None and result.verdict in (Verdict.FAIL, Verdict.WARN):
+            result.verdict = Verdict.XFAIL
+            waived.add(rid)
+    return waived
+
+
 def headline(results: dict[str, RequirementResult]) -> str:
     """One line such as "MUST 41/42 passed, SHOULD 6/8 passed, INFO 5 observed"."""
     parts = []
@@ -110,7 +131,7 @@ def headline(results: dict[str, RequirementResult]) -> str:
             part = f"{level.value} {passed}/{len(judged)} passed"
         extra = [
             f"{sum(1 for r in judged if r.verdict is v)} {v.value.lower()}"
-            for v in (Verdict.INCONCLUSIVE, Verdict.ERROR)
+            for v in (Verdict.XFAIL, Verdict.INCONCLUSIVE, Verdict.ERROR)
             if any(r.verdict is v for r in judged)
         ]
         if len(ran) > len(judged):

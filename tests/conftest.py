@@ -59,7 +59,7 @@ def serve() -> Iterator[Callable[[type[ReferenceApi]], BackgroundServer]]:
 
     def start(api_class: type[ReferenceApi] = ReferenceApi) -> BackgroundServer:
         app = create_app({API_KEY: "suite", OTHER_KEY: "other"}, api_class=api_class)
-        server = BackgroundServer(app).start()
+        server = BackgroundServer(app, log_level="critical").start()
         servers.append(server)
         return server
 
@@ -70,11 +70,16 @@ def serve() -> Iterator[Callable[[type[ReferenceApi]], BackgroundServer]]:
 
 @pytest.fixture
 def run_suite(pytester: pytest.Pytester, tmp_path: Path) -> Callable[..., SuiteRun]:
-    """Run the conformance cases in-process with the given options; the run's outcome."""
+    """Run the conformance cases in-process with the given options; the run's outcome.
+
+    The fuzz cases are left out unless the options say --fuzz (tests/test_fuzz.py does).
+    """
 
     def run(*args: str) -> SuiteRun:
         reports_dir = tmp_path / f"reports-{len(list(tmp_path.iterdir()))}"
-        result = pytester.runpytest_inprocess(str(CASES_DIR), f"--reports-dir={reports_dir}", *args)
+        result = pytester.runpytest_inprocess(
+            str(CASES_DIR), f"--reports-dir={reports_dir}", "--no-fuzz", *args
+        )
         return SuiteRun(result, reports_dir)
 
     return run

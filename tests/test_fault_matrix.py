@@ -54,6 +54,6 @@ def test_reference_server_passes_everything_with_strict(
     run_against: Callable[..., SuiteRun],
 ) -> None:
     """The reference server is the suite's proof of itself: all MUST and SHOULD pass."""
-    run = run_against(ReferenceApi, "--strict")
+    run = run_against(ReferenceApi, "--strict", "--fuzz", "--fuzz-seed=0")
     assert run.result.ret == 0, _describe(run)
     assert run.with_verdict("PASS", "INFO") == set(run.verdicts), _describe(run)

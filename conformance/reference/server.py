@@ -21,7 +21,17 @@ LOOPBACK = "127.0.0.1"
 class BackgroundServer:
     """A uvicorn server on 127.0.0.1 in a daemon thread; a context manager that stops it."""
 
-    def __init__(self, app: ASGIApp, port: int = 0, start_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        port: int = 0,
+        start_timeout: float = 10.0,
+        log_level: str = "error",
+    ) -> None:
+        """`log_level="critical"` keeps an app's crashes out of the log: tests that serve
+        crashing variations in-process want that, because Python 3.11 formats a traceback
+        with `ast.parse`, which is not thread-safe against the test thread's own parsing
+        ("SystemError: AST constructor recursion depth mismatch")."""
         # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose
         # proto says TCP, and without it every answer waits 40 ms for a delayed ACK.
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -29,7 +39,7 @@ class BackgroundServer:
         self._sock.bind((LOOPBACK, port))
         self.port: int = self._sock.getsockname()[1]
         config = uvicorn.Config(
-            app, log_level="error", lifespan="off", access_log=False, timeout_graceful_shutdown=2
+            app, log_level=log_level, lifespan="off", access_log=False, timeout_graceful_shutdown=2
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(

@@ -1,0 +1,288 @@
+"""Sending a generated case to the target, judging it, and the failure a vendor reads.
+
+A case goes out through the run's Client (fuzz_transport), bound to the run's stored
+completion and key. Schemathesis's checks judge the answer; a `FailureGroup` becomes a
+`ConformanceFailure` carrying the exchanges, the check codes and messages, how the case was
+generated, and Schemathesis's own curl line (its Authorization header filtered), so the
+plugin reports it under the case's requirement like any handwritten failure. Hypothesis has
+shrunk the input by then: the failure shows the smallest one that still fails.
+
+What the page leaves open is never judged: an empty key, a NUL character, astral characters
+counted as two (UCC-INFO-*), `"metadata": null`, and, on a target that merges updates into the
+stored map, a valid update that would take the map past 16 pairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from schemathesis.checks import CheckFunction
+from schemathesis.core import NotSet
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.transport import Response
+from schemathesis.engine.recorder import ScenarioRecorder
+from schemathesis.generation.case import Case
+
+from conformance.client import Exchange
+from conformance.expect import expect_metadata_unchanged, expect_ok
+from conformance.failures import ConformanceFailure
+from conformance.fuzz_schemas import SETTINGS
+from conformance.fuzz_transport import Creations, TransportFailure
+from conformance.samples import MAX_KEY, MAX_PAIRS, MAX_VALUE
+from conformance.steps import put_known, read_back
+from conformance.target import Completion, Target
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def open_for_a_valid_update(body: Any) -> str | None:
+    """Why the page lets a target refuse this valid update (None: it must accept it)."""
+    metadata = body.get("metadata") if isinstance(body, dict) else None
+    if not isinstance(metadata, dict):
+        return None
+    for key, value in metadata.items():
+        if key == "":
+            return "it has an empty key (UCC-INFO-EMPTY-KEY)"
+        if "\x00" in key or "\x00" in str(value):
+            return "it holds a NUL character, which many stores cannot keep"
+        if utf16_length(key) > MAX_KEY or utf16_length(str(value)) > MAX_VALUE:
+            return (
+                "it is within the limits only if an astral character counts as one "
+                "(UCC-INFO-ASTRAL-LENGTH)"
+            )
+    return None
+
+
+def is_valid_metadata(metadata: Any) -> bool:
+    """The page's rules: a map of at most 16 string pairs, keys <= 64 and values <= 512
+    characters (code points)."""
+    return (
+        isinstance(metadata, dict)
+        and len(metadata) <= MAX_PAIRS
+        and all(
+            isinstance(k, str) and len(k) <= MAX_KEY and isinstance(v, str) and len(v) <= MAX_VALUE
+            for k, v in metadata.items()
+        )
+    )
+
+
+def open_for_an_invalid_update(body: Any) -> str | None:
+    """Why the page lets a target accept this invalid update (None: it must refuse it)."""
+    if not isinstance(body, dict) or "metadata" not in body:
+        return None
+    if body["metadata"] is None:
+        return "`metadata: null` is open (UCC-INFO-NULL-METADATA)"
+    if len(body) > 1 and is_valid_metadata(body["metadata"]):
+        # Ignoring fields besides metadata is allowed; rejecting them is a SHOULD, judged by
+        # the handwritten UCC-UPDATE-EXTRA-FIELDS-* cases.
+        return "only fields besides metadata are wrong (UCC-UPDATE-EXTRA-FIELDS-REJECTED)"
+    return None
+
+
+def body_of(case: Case[Any]) -> Any:
+    return None if isinstance(case.body, NotSet) else case.body
+
+
+def origin(case: Case[Any]) -> str:
+    """How Schemathesis made the case: mode, phase and, for coverage, what it varies."""
+    meta = case.meta
+    if meta is None:
+        return "hand-built case"
+    text = f"{meta.generation.mode.value} case from the {meta.phase.name.value} phase"
+    description = getattr(meta.phase.data, "description", None)
+    if description and meta.phase.name.value != "fuzzing":
+        text += f" ({description.splitlines()[0][:200]})"
+    return text
+
+
+class Fuzzer:
+    """One fuzz case's view of the target: sends a generated case and judges the answer."""
+
+    def __init__(
+        self, target: Target, stored: Completion | None, creations: Creations | None = None
+    ) -> None:
+        self.target = target
+        self.stored = stored
+        self.creations = creations or Creations()
+        self.base_url = target.settings.base_url
+        self.headers = {"Authorization": f"Bearer {target.settings.api_key}"}
+        self.exchanges: list[Exchange] = []
+        self._known: dict[str, Any] | None = None
+        self._merges: bool | None = None
+        # Every failure raised, latest last: when Hypothesis cannot replay one (the target
+        # answered differently, or its state steered generation), the plugin reports this.
+        self.failures: list[ConformanceFailure] = []
+
+    def fail(self, failure: ConformanceFailure) -> ConformanceFailure:
+        self.failures.append(failure)
+        return failure
+
+    @contextmanager
+    def _recording(self) -> Iterator[None]:
+        with self.target.client.recording() as journal:
+            try:
+                yield
+            finally:
+                self.exchanges += journal
+
+    # --- sending --------------------------------------------------------------------------
+    def send(self, case: Case[Any]) -> Response:
+        """Send the case to the run's stored completion with the run's key."""
+        self.exchanges = []
+        if self.stored is not None and "completion_id" in case.path_parameters:
+            case.path_parameters["completion_id"] = self.stored.id
+        with self._recording():
+            return self.call(case)
+
+    def call(self, case: Case[Any]) -> Response:
+        try:
+            return case.call(base_url=self.base_url, headers=self.headers)
+        except TransportFailure as exc:
+            raise self.fail(
+                ConformanceFailure(
+                    f"no answer to a generated request ({origin(case)}): {exc.exchange.error}",
+                    (exc.exchange,),
+                )
+            ) from None
+
+    def status(self, response: Response) -> int:
+        return int(response.status_code)
+
+    def read_back(self, case: Case[Any], sent: dict[str, str]) -> None:
+        """Every sent pair is visible, exactly, on a later retrieve (UCC-META-ROUNDTRIP-*)."""
+        with self._recording():
+            try:
+                read_back(self.target, self._completion().id, sent)
+            except ConformanceFailure as failure:
+                raise self.fail(
+                    ConformanceFailure(
+                        f"{failure.message} (a generated {origin(case)})", tuple(self.exchanges)
+                    )
+                ) from None
+
+    # --- judging --------------------------------------------------------------------------
+    def check(
+        self,
+        case: Case[Any],
+        response: Response,
+        checks: Sequence[CheckFunction],
+        counts: Callable[[Failure], bool] = lambda _: True,
+        recorder: ScenarioRecorder | None = None,
+    ) -> None:
+        """Run Schemathesis checks on the answer; the failures that `counts` (the rest belong
+        to another requirement's case) become a ConformanceFailure."""
+        if not checks:
+            return
+        kwargs = {"base_url": self.base_url, "headers": dict(self.headers)}
+        with self._recording():
+            try:
+                case.validate_response(
+                    response,
+                    checks=list(checks),
+                    headers=self.headers,
+                    transport_kwargs=kwargs,
+                    recorder=recorder,
+                )
+            except FailureGroup as group:
+                failures = [f for f in group.exceptions if counts(f)]
+                if failures:
+                    raise self.fail(self.failure(case, response, failures)) from None
+
+    def failure(
+        self, case: Case[Any], response: Response, failures: list[Failure]
+    ) -> ConformanceFailure:
+        got = f"HTTP {self.status(response)}"
+        titles = "; ".join(dict.fromkeys(f.title for f in failures))
+        lines = [f"{titles} (got {got} for a generated {origin(case)})"]
+        for f in failures:
+            message = " / ".join(line.strip() for line in f.message.splitlines() if line.strip())
+            lines.append(f"  {f.code} {f.title}" + (f": {message[:600]}" if message else ""))
+        lines.append(
+            f"found by fuzzing with seed {SETTINGS.seed} ({SETTINGS.seed_origin}); "
+            f"rerun with --fuzz-seed={SETTINGS.seed}; the input is shrunk to the smallest "
+            "that still fails"
+        )
+        curl = case.as_curl_command(headers=self.headers, base_url=self.base_url)
+        lines.append(f"Schemathesis reproduction: {curl}")
+        return ConformanceFailure("\n".join(lines), tuple(self.exchanges))
+
+    # --- the stored completion ------------------------------------------------------------
+    def _completion(self) -> Completion:
+        if self.stored is None:
+            raise RuntimeError("this fuzz case has no stored completion")
+        return self.stored
+
+    def known_state(self) -> dict[str, Any]:
+        """Put the stored completion in a known state (once, and again after any 2xx)."""
+        if self._known is None:
+            self._known = put_known(self.target, self._completion(), {"ucc_fuzz": "baseline"})
+        return self._known
+
+    def forget_state(self) -> None:
+        self._known = None
+
+    def expect_unchanged(self, case: Case[Any]) -> None:
+        """After a refused update the stored metadata is what it was (read-your-writes, or
+        waited for up to --consistency-timeout)."""
+        before = self.known_state()
+        completion = self._completion()
+
+        def same(exchange: Exchange) -> bool:
+            if exchange.status != 200:
+                return False
+            try:
+                body = exchange.json()
+            except ConformanceFailure:
+                return False
+            return isinstance(body, dict) and body.get("metadata") == before.get("metadata")
+
+        with self._recording():
+            later, settled = self.target.wait_for(
+                lambda: self.target.client.retrieve(completion.id), same
+            )
+        if not settled:
+            self.forget_state()  # the next case starts from a known state again
+            try:
+                expect_metadata_unchanged(before, expect_ok(later), tuple(self.exchanges))
+            except ConformanceFailure as failure:
+                raise self.fail(
+                    ConformanceFailure(
+                        f"{failure.message} (after a refused generated {origin(case)})",
+                        failure.exchanges,
+                    )
+                ) from None
+
+    def stored_metadata(self) -> Mapping[str, Any]:
+        exchange = self.target.client.retrieve(self._completion().id)
+        try:
+            body = exchange.json()
+        except ConformanceFailure:
+            return {}
+        metadata = body.get("metadata") if isinstance(body, dict) else None
+        return metadata if isinstance(metadata, dict) else {}
+
+    def merges(self) -> bool:
+        """Whether the target merges an update into the stored map (UCC-INFO-MERGE-SEMANTICS);
+        probed once, only when a valid update was refused."""
+        if self._merges is None:
+            put_known(self.target, self._completion(), {"ucc_fuzz_merge_a": "a"})
+            later = put_known(self.target, self._completion(), {"ucc_fuzz_merge_b": "b"})
+            metadata = later.get("metadata")
+            self._merges = isinstance(metadata, dict) and "ucc_fuzz_merge_a" in metadata
+        return self._merges
+
+    def open_because_merged(self, case: Case[Any]) -> str | None:
+        """On a merging target, a valid update may be refused for the stored map's size."""
+        body = body_of(case)
+        metadata = body.get("metadata") if isinstance(body, dict) else None
+        if not isinstance(metadata, dict) or not self.merges():
+            return None
+        with self._recording():
+            stored = self.stored_metadata()
+        if len(set(stored) | set(metadata)) > MAX_PAIRS:
+            return "merged into the stored pairs it would exceed 16"
+        return None

@@ -1,0 +1,215 @@
+"""How Schemathesis's requests reach the target: through the run's own `Client`.
+
+Schemathesis sends with `requests`; its checks re-send too (ignored_auth probes without the
+key). A `requests.Session` whose only adapter hands each prepared request to `Client.send`
+puts every one of those requests under the suite's rules: the same connection pool, timeout,
+body cap, Retry-After handling, breaker and request counter, and an `Exchange` for the
+failure transcript (redacted, with a curl line that never holds the key). Redirects are
+never followed, as everywhere in the suite.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from schemathesis.core.transport import Response
+from schemathesis.generation.case import Case
+from schemathesis.transport.requests import REQUESTS_TRANSPORT, RequestsTransport
+from urllib3 import HTTPResponse
+from urllib3._collections import HTTPHeaderDict
+
+from conformance.client import Client, Exchange
+
+# Hop-by-hop and transfer headers: the Client's own HTTP stack sets them.
+_NOT_FORWARDED = frozenset({"connection", "content-length", "accept-encoding", "user-agent"})
+CREATE_PATH = "/chat/completions"
+
+
+class TransportFailure(requests.exceptions.ConnectionError):
+    """The target gave no HTTP answer (timeout, reset, breaker open); carries the exchange."""
+
+    def __init__(self, exchange: Exchange) -> None:
+        super().__init__(exchange.error)
+        self.exchange = exchange
+
+
+class CreationRefused(RuntimeError):
+    """A request would create a completion beyond the run's budget; it was not sent."""
+
+
+class Throttle:
+    """At most `rate` requests a second (--max-rps): waits out the gap since the last one."""
+
+    def __init__(self, rate: float | None) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            pause = self._next - now
+            self._next = max(now, self._next) + self.interval
+        if pause > 0:
+            time.sleep(pause)
+
+
+@dataclass
+class Creations:
+    """Completions that fuzzing creates (the stateful case only), and the budget for them."""
+
+    budget: int | None = 0  # None: no limit (the embedded server)
+    ids: list[str] = field(default_factory=list)
+    attempts: int = 0
+
+    @property
+    def spent(self) -> bool:
+        return self.budget is not None and self.attempts >= self.budget
+
+    def allow(self) -> None:
+        if self.spent:
+            raise CreationRefused(
+                f"the fuzz run's creation budget ({self.budget} completions) is spent"
+            )
+        self.attempts += 1
+
+
+class ClientAdapter(HTTPAdapter):
+    """A requests adapter that sends through `Client` and answers with what came back."""
+
+    def __init__(self, client: Client, throttle: Throttle, creations: Creations) -> None:
+        super().__init__(max_retries=0)
+        self.client = client
+        self.throttle = throttle
+        self.creations = creations
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        url = str(request.url)
+        if not url.startswith(self.client.base_url + "/"):
+            raise requests.exceptions.InvalidURL(
+                f"fuzzing only talks to the target ({self.client.base_url}), not to {url}"
+            )
+        path = url[len(self.client.base_url) :]
+        method = str(request.method)
+        creates = method == "POST" and path.split("?", 1)[0] == CREATE_PATH
+        if creates:
+            self.creations.allow()
+        # Lower-case names, as the Client's own: its defaults are then replaced, not doubled.
+        headers = {
+            name.lower(): value.decode("latin-1") if isinstance(value, bytes) else value
+            for name, value in request.headers.items()
+            if name.lower() not in _NOT_FORWARDED
+        }
+        body = request.body
+        if body is not None and not isinstance(body, str | bytes):
+            raise TypeError("fuzzing sends bodies as bytes, not streams")
+        content = body.encode("utf-8") if isinstance(body, str) else body
+        self.throttle.wait()
+        # key=None: the Authorization header, or its absence, is the prepared request's own.
+        exchange = self.client.send(method, path, content=content, key=None, headers=headers)
+        if exchange.error is not None:
+            raise TransportFailure(exchange)
+        if creates:
+            self._remember_created(exchange)
+        raw = HTTPResponse(
+            body=exchange.response_body,
+            headers=HTTPHeaderDict(exchange.response_headers),
+            status=exchange.status or 0,
+            version=11,
+            reason=_reason(exchange.status),
+            preload_content=False,
+            decode_content=False,
+        )
+        response = self.build_response(request, raw)
+        # The Client read (and capped) the body already; requests must not read it again.
+        response._content = exchange.response_body
+        return response
+
+    def _remember_created(self, exchange: Exchange) -> None:
+        try:
+            body = json.loads(exchange.response_body)
+        except ValueError:
+            return
+        created = body.get("id") if isinstance(body, dict) else None
+        if exchange.status == 200 and isinstance(created, str):
+            self.creations.ids.append(created)
+
+
+def _reason(status: int | None) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status or 0).phrase
+    except ValueError:
+        return ""
+
+
+class ClientSession(requests.Session):
+    """A session that only ever talks to the target through `ClientAdapter`."""
+
+    def __init__(self, adapter: ClientAdapter) -> None:
+        super().__init__()
+        self.trust_env = False  # no proxies or .netrc credentials from the environment
+        self.headers.clear()  # Schemathesis merges session headers into every request
+        self.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        self.mount("http://", adapter)
+        self.mount("https://", adapter)
+
+    def get_redirect_target(self, resp: requests.Response) -> str | None:
+        return None  # a redirect is the answer under test, never followed (as in Client)
+
+
+class ClientTransport(RequestsTransport):
+    """Schemathesis's requests transport, with every send going through the bound session.
+
+    Schemathesis sends a case (`case.call`), and some checks send again: the ignored_auth
+    probes drop the caller's session on purpose, to shed its credentials. Binding the session
+    here, where every send passes, keeps those under the Client's rules as well.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._copy_serializers_from(REQUESTS_TRANSPORT)
+        self.session: ClientSession | None = None
+
+    def send(
+        self, case: Case[Any], *, session: requests.Session | None = None, **kwargs: Any
+    ) -> Response:
+        if self.session is None:
+            raise RuntimeError("fuzz cases send only while a Client session is bound")
+        return super().send(case, session=self.session, **kwargs)
+
+    @contextmanager
+    def bound(
+        self, client: Client, throttle: Throttle, creations: Creations
+    ) -> Iterator[ClientSession]:
+        """Every Schemathesis send inside the block goes through `client`."""
+        session = ClientSession(ClientAdapter(client, throttle, creations))
+        previous, self.session = self.session, session
+        try:
+            yield session
+        finally:
+            self.session = previous
+            session.close()
+
+
+CLIENT_TRANSPORT = ClientTransport()

@@ -1,0 +1,84 @@
+"""The regression gate: `--baseline path/to/previous/compliance.json`.
+
+With a baseline a run fails only on requirements that PASSed in the baseline and FAIL now
+(regressions); what still fails, what was never judged before and what only warns does not fail
+it, so a nightly job goes red once per new breakage. The gate never forgives the suite's own
+trouble: a case that ended in ERROR, or a target that could not be set up, still fails the run,
+because then the gate cannot vouch for what it did not check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from conformance.report.history import target_key
+from conformance.report.schema import load_document
+
+FAILING = frozenset({"FAIL", "WARN", "XFAIL"})
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    """The baseline document, checked like any compliance.json (ReportError if unusable)."""
+    return load_document(path)
+
+
+def diff(baseline: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """What changed since the baseline, in catalogue order."""
+    before = {r["id"]: r["verdict"] for r in baseline["requirements"]}
+    regressions, fixed, still, other = [], [], [], []
+    for requirement in document["requirements"]:
+        rid, now = requirement["id"], requirement["verdict"]
+        was = before.get(rid, "NOT RUN")
+        if was == "PASS" and now == "FAIL":
+            regressions.append(rid)
+        elif was in FAILING and now == "PASS":
+            fixed.append(rid)
+        elif was in FAILING and now in FAILING:
+            still.append(rid)
+        elif was != now:
+            other.append({"id": rid, "before": was, "now": now})
+    return {
+        "started_at": baseline["started_at"],
+        "digest": baseline["digest"]["value"],
+        "same_target": target_key(baseline) == target_key(document),
+        "regressions": regressions,
+        "fixed": fixed,
+        "still_failing": still,
+        "other_changes": other,
+    }
+
+
+def gate(changes: dict[str, Any], failed_verdicts: Iterable[str | None]) -> str | None:
+    """Why the gated run fails (None: it passes).
+
+    `failed_verdicts` holds the verdict of every report pytest counted as failed or error
+    (None for one without a verdict, e.g. a collection error).
+    """
+    if changes["regressions"]:
+        n = len(changes["regressions"])
+        return f"{n} regression(s) against the baseline: {', '.join(changes['regressions'])}"
+    other = sorted({v or "no verdict" for v in failed_verdicts if v != "FAIL"})
+    if other:
+        return f"failures the baseline cannot forgive ({', '.join(other)})"
+    return None
+
+
+def lines(changes: dict[str, Any]) -> list[str]:
+    """The diff as the terminal prints it."""
+    out = [
+        f"baseline: run of {changes['started_at']} (digest {changes['digest'][:12]})"
+        + ("" if changes["same_target"] else " of ANOTHER target")
+    ]
+    for title, key in (
+        ("new failures", "regressions"),
+        ("fixed", "fixed"),
+        ("still failing", "still_failing"),
+    ):
+        ids = changes[key]
+        out.append(f"{title} ({len(ids)}): {', '.join(ids) if ids else '-'}")
+    if changes["other_changes"]:
+        shown = ", ".join(f"{c['id']} {c['before']}->{c['now']}" for c in changes["other_changes"])
+        out.append(f"other changes ({len(changes['other_changes'])}): {shown}")
+    return out

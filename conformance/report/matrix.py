@@ -1,0 +1,226 @@
+"""The vendor matrix: many runs' compliance.json side by side, targets as columns against
+requirements as rows, as a self-contained HTML page or a Markdown summary (a CI job summary,
+with a badge line per target).
+
+It only reads files, so each vendor's CI job runs on its own and a last step merges their JSON.
+Each column links to the run's report.html when one sits next to its compliance.json, with
+each cell pointing at the requirement's row there.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from conformance.report import markup
+from conformance.report.schema import digest_ok, load_document
+
+TITLE = "Update chat completion conformance: vendor matrix"
+EMOJI = {
+    "PASS": "✅",
+    "FAIL": "❌",
+    "WARN": "⚠️",
+    "XFAIL": "🟣",
+    "INFO": "🔵",
+    "SKIP": "⏭️",
+    "INCONCLUSIVE": "❔",
+    "ERROR": "💥",
+    "NOT RUN": "·",
+}
+
+
+@dataclass
+class Column:
+    """One run: its document, its label and where its HTML report is (relative)."""
+
+    path: Path
+    doc: dict[str, Any]
+    label: str
+    report: str | None  # href of report.html, relative to the matrix file
+    digest_ok: bool
+
+    def verdict(self, rid: str) -> dict[str, Any] | None:
+        return next((r for r in self.doc["requirements"] if r["id"] == rid), None)
+
+
+def columns(paths: list[Path], out_dir: Path) -> list[Column]:
+    """Load and check every file (ReportError for one that is not a compliance.json)."""
+    found = []
+    for path in paths:
+        doc = load_document(path, check_digest=False)
+        report = path.parent / "report.html"
+        href = Path(os.path.relpath(report, out_dir)).as_posix() if report.exists() else None
+        found.append(Column(path, doc, _label(doc), href, digest_ok(doc)))
+    labels = [c.label for c in found]
+    for column in found:
+        if labels.count(column.label) > 1:
+            column.label = f"{column.label} ({column.path.parent.name or column.path.name})"
+    return found
+
+
+def _label(doc: dict[str, Any]) -> str:
+    if doc.get("profile"):
+        return str(doc["profile"]["name"])
+    if doc["target"]["embedded"]:
+        return "embedded reference"
+    return str(urlsplit(doc["target"]["base_url"]).netloc)
+
+
+def score(doc: dict[str, Any]) -> str:
+    """`MUST 33/33 · SHOULD 8/8`: passed of judged (not skipped, not run) per level."""
+    parts = []
+    for level in ("MUST", "SHOULD"):
+        judged = [
+            r
+            for r in doc["requirements"]
+            if r["level"] == level and r["verdict"] not in ("SKIP", "NOT RUN")
+        ]
+        passed = sum(1 for r in judged if r["verdict"] == "PASS")
+        parts.append(f"{level} {passed}/{len(judged)}")
+    return " · ".join(parts)
+
+
+def _failing(doc: dict[str, Any]) -> bool:
+    return any(r["verdict"] in ("FAIL", "ERROR") for r in doc["requirements"])
+
+
+def _rows(cols: list[Column]) -> list[tuple[str, str, str]]:
+    """(id, level, tooltip) of every requirement of any run, in catalogue order."""
+    rows: dict[str, tuple[str, str, str]] = {}
+    for column in cols:
+        for r in column.doc["requirements"]:
+            rows.setdefault(r["id"], (r["id"], r["level"], f"{r['summary']} — “{r['quote']}”"))
+    return list(rows.values())
+
+
+def _notes(column: Column) -> list[str]:
+    notes = []
+    if not column.doc["complete"]:
+        notes.append("INCOMPLETE")
+    if not column.digest_ok:
+        notes.append("DIGEST MISMATCH")
+    if column.doc["target"]["embedded"]:
+        notes.append("not a vendor result")
+    return notes
+
+
+def render_html(cols: list[Column], title: str = TITLE) -> str:
+    head = "".join(
+        "<th class='target'>"
+        + (
+            f"<a href='{escape(c.report, quote=True)}'>{escape(c.label)}</a>"
+            if c.report
+            else escape(c.label)
+        )
+        + f"<br><small>{escape(str(c.doc['model']))}</small></th>"
+        for c in cols
+    )
+    scores = "".join(
+        f"<td class='score {'ucc-v-FAIL' if _failing(c.doc) else 'ucc-v-PASS'}'>"
+        f"<b>{escape(score(c.doc))}</b>"
+        + "".join(f"<br><span class='ucc-v ucc-v-ERROR'>{n}</span>" for n in _notes(c))
+        + "</td>"
+        for c in cols
+    )
+    headlines = "".join(
+        f"<td><small>{escape(c.doc['headline'])}<br>{escape(c.doc['started_at'])}, suite "
+        f"{escape(c.doc['suite_version'])}</small></td>"
+        for c in cols
+    )
+    body = []
+    for rid, level, tip in _rows(cols):
+        cells = []
+        for c in cols:
+            r = c.verdict(rid)
+            if r is None:
+                cells.append("<td></td>")
+                continue
+            cell = markup.badge(r["verdict"], markup.detail(r) or None)
+            if c.report and r["verdict"] != "NOT RUN":  # the report lists judged rows only
+                cell = f"<a href='{escape(c.report, quote=True)}#req-{escape(rid)}'>{cell}</a>"
+            if (r.get("deviation") or {}).get("status") == "xpass":
+                cell += " <small class='ucc-flag'>XPASS</small>"
+            cells.append(f"<td>{cell} {markup.strip(r.get('history'))}</td>")
+        body.append(
+            f"<tr id='row-{escape(rid)}'><th title='{escape(tip, quote=True)}'>{escape(rid)}</th>"
+            f"<td>{level}</td>{''.join(cells)}</tr>"
+        )
+    legend = " ".join(markup.badge(v) for v in EMOJI)
+    generated = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
+<style>
+body {{ font-family: Helvetica, Arial, sans-serif; font-size: 13px; margin: 16px; }}
+th.target {{ min-width: 120px; }}
+#matrix a {{ text-decoration: none; }}
+{markup.CSS}
+</style></head>
+<body>
+<h1>{escape(title)}</h1>
+<p>{len(cols)} run(s); generated {generated}. Each column links to its run's report; hover a
+verdict for the observation or failure.</p>
+<table class="ucc" id="matrix">
+<thead>
+<tr><th>Requirement</th><th>Level</th>{head}</tr>
+<tr><th colspan="2">Score (passed / judged)</th>{scores}</tr>
+<tr><th colspan="2">Headline</th>{headlines}</tr>
+</thead>
+<tbody>
+{chr(10).join(body)}
+</tbody>
+</table>
+<p>Verdicts: {legend}</p>
+</body></html>
+"""
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _badge(column: Column) -> str:
+    def field(text: str) -> str:
+        return quote(text.replace("-", "--").replace("_", "__"), safe="")
+
+    colour = (
+        "lightgrey"
+        if not column.doc["complete"]
+        else "red"
+        if _failing(column.doc)
+        else "brightgreen"
+    )
+    url = f"https://img.shields.io/badge/{field(column.label)}-{field(score(column.doc))}-{colour}"
+    return f"![{_md(column.label)}: {_md(score(column.doc))}]({url})"
+
+
+def render_md(cols: list[Column], title: str = TITLE) -> str:
+    header = "| | " + " | ".join(_md(c.label) for c in cols) + " |"
+    rule = "|---|" + "---|" * len(cols)
+    lines = [f"## {title}", "", header, rule]
+    lines.append("| model | " + " | ".join(_md(str(c.doc["model"])) for c in cols) + " |")
+    lines.append(
+        "| score | "
+        + " | ".join(f"**{_md(score(c.doc))}**" + "".join(f" {n}" for n in _notes(c)) for c in cols)
+        + " |"
+    )
+    lines.append("| headline | " + " | ".join(_md(c.doc["headline"]) for c in cols) + " |")
+    lines.append(
+        "| report | "
+        + " | ".join(f"[report.html]({c.report})" if c.report else "-" for c in cols)
+        + " |"
+    )
+    lines += ["", "| Requirement | Level | " + " | ".join(_md(c.label) for c in cols) + " |"]
+    lines.append("|---|---|" + "---|" * len(cols))
+    for rid, level, _ in _rows(cols):
+        cells = []
+        for c in cols:
+            r = c.verdict(rid)
+            cells.append(f"{EMOJI[r['verdict']]} {r['verdict']}" if r else "")
+        lines.append(f"| {rid} | {level} | " + " | ".join(cells) + " |")
+    lines += ["", " ".join(_badge(c) for c in cols), ""]
+    return "\n".join(lines)

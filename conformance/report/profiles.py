@@ -1,0 +1,283 @@
+"""Vendor profiles (profiles/<vendor>.toml): a vendor's settings and its known deviations.
+
+A profile names the target (base URL, model), the optional capabilities the vendor says it
+offers (`list`, `delete`) and the requirements it knowingly breaks, each with a reason, a link
+and an expiry date. A known deviation turns its requirement's FAIL or WARN into XFAIL, which
+does not fail the run, until the day after it expires. The end of the run checks the profile
+against what was seen: a deviation that now passes (XPASS), an expired one, a declared
+capability that is missing and an undeclared one that works are all flagged, so the profile
+gets cleaned.
+
+The MUST requirements of the core update behaviour (the areas in CORE_AREAS: what a valid update
+answers, what it stores, the limits and the validation of the body) cannot be waived: a vendor
+that breaks them does not implement "Update chat completion", and a profile that tries is a
+usage error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from conformance.requirements import Level, Requirement
+from conformance.verdicts import RequirementResult, Verdict
+
+CORE_AREAS = frozenset({"response", "metadata", "limits", "validation"})
+
+# Optional operations a vendor may not offer, and how a run sees them.
+CAPABILITIES = {
+    "list": "GET /chat/completions, listing stored completions (filtered by metadata)",
+    "delete": "DELETE /chat/completions/{completion_id}",
+}
+_KEYS = {"name", "base_url", "model", "capabilities", "deviation"}
+_DEVIATION_KEYS = {"requirement", "reason", "link", "expires"}
+
+
+class ProfileError(ValueError):
+    """A profile the suite cannot use; the message names the file and the entry."""
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass(frozen=True)
+class Deviation:
+    requirement: str
+    reason: str
+    expires: date
+    link: str | None = None
+
+    def live(self, on: date) -> bool:
+        """A deviation holds up to and including its expiry date."""
+        return on <= self.expires
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    sha256: str
+    base_url: str | None = None
+    model: str | None = None
+    capabilities: frozenset[str] | None = None  # None: the profile declares none
+    deviations: tuple[Deviation, ...] = ()
+
+    def deviation(self, requirement: str) -> Deviation | None:
+        return next((d for d in self.deviations if d.requirement == requirement), None)
+
+    def waives(self, requirement: str, on: date | None = None) -> bool:
+        """True when a live known deviation covers the requirement."""
+        found = self.deviation(requirement)
+        return found is not None and found.live(on or today())
+
+    def live_ids(self, on: date | None = None) -> set[str]:
+        return {d.requirement for d in self.deviations if d.live(on or today())}
+
+
+def load_profile(path: Path, catalogue: Mapping[str, Requirement]) -> Profile:
+    """Read and check a profile; every problem is a ProfileError naming the file and entry."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ProfileError(f"cannot read profile {path}: {exc.strerror or exc}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ProfileError(f"profile {path} is not valid TOML: {exc}") from None
+    where = f"profile {path}"
+    unknown = sorted(set(data) - _KEYS)
+    if unknown:
+        raise ProfileError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {_known(_KEYS)}")
+    capabilities = data.get("capabilities")
+    if capabilities is not None:
+        if not isinstance(capabilities, list) or not all(isinstance(c, str) for c in capabilities):
+            raise ProfileError(f"{where}: capabilities must be a list of names")
+        strange = sorted(set(capabilities) - set(CAPABILITIES))
+        if strange:
+            raise ProfileError(
+                f"{where}: unknown capability {', '.join(strange)}; known: {_known(CAPABILITIES)}"
+            )
+    entries = data.get("deviation", [])
+    if not isinstance(entries, list):
+        raise ProfileError(f"{where}: known deviations are [[deviation]] tables")
+    deviations = [_deviation(where, i, e, catalogue) for i, e in enumerate(entries, 1)]
+    seen = [d.requirement for d in deviations]
+    twice = sorted({rid for rid in seen if seen.count(rid) > 1})
+    if twice:
+        raise ProfileError(f"{where}: {', '.join(twice)} listed as a deviation more than once")
+    return Profile(
+        name=_text(where, data, "name", required=False) or path.stem,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        base_url=_text(where, data, "base_url", required=False),
+        model=_text(where, data, "model", required=False),
+        capabilities=frozenset(capabilities) if capabilities is not None else None,
+        deviations=tuple(deviations),
+    )
+
+
+def _known(names: Any) -> str:
+    return ", ".join(sorted(names))
+
+
+def _text(where: str, data: Mapping[str, Any], key: str, *, required: bool) -> str | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ProfileError(f"{where}: {key} must be a non-empty string")
+    return value.strip()
+
+
+def _deviation(
+    where: str, index: int, entry: Any, catalogue: Mapping[str, Requirement]
+) -> Deviation:
+    if not isinstance(entry, dict):
+        raise ProfileError(f"{where}: deviation {index} is not a table")
+    rid = entry.get("requirement")
+    where = f"{where}: deviation {index} ({rid})"
+    unknown = sorted(set(entry) - _DEVIATION_KEYS)
+    if unknown:
+        raise ProfileError(f"{where}: unknown key(s) {', '.join(unknown)}")
+    requirement = catalogue.get(rid) if isinstance(rid, str) else None
+    if requirement is None:
+        raise ProfileError(f"{where}: requirement names no entry of specs/requirements.yaml")
+    if requirement.level is Level.INFO:
+        raise ProfileError(f"{where}: an INFO requirement never fails; there is nothing to waive")
+    if requirement.level is Level.MUST and requirement.area in CORE_AREAS:
+        raise ProfileError(
+            f"{where}: a MUST of the core update behaviour (area {requirement.area}) "
+            "cannot be waived"
+        )
+    expires = entry.get("expires")
+    if isinstance(expires, str):
+        try:
+            expires = date.fromisoformat(expires)
+        except ValueError:
+            expires = None
+    if isinstance(expires, datetime) or not isinstance(expires, date):
+        raise ProfileError(f"{where}: expires must be a date such as 2026-06-30")
+    link = _text(where, entry, "link", required=False)
+    if link is not None and not link.startswith(("https://", "http://")):
+        raise ProfileError(f"{where}: link must be an http(s) URL")
+    reason = _text(where, entry, "reason", required=True)
+    assert reason is not None
+    return Deviation(requirement=requirement.id, reason=reason, expires=expires, link=link)
+
+
+# --- what the run saw ------------------------------------------------------------------------
+def _ran(result: RequirementResult | None) -> bool:
+    """The requirement's cases reached the operation and judged it (whatever the verdict)."""
+    return result is not None and result.verdict in (
+        Verdict.PASS,
+        Verdict.FAIL,
+        Verdict.WARN,
+        Verdict.XFAIL,
+    )
+
+
+def _any_case(result: RequirementResult | None, verdict: Verdict, says: str) -> bool:
+    return result is not None and any(
+        c.verdict is verdict and says in (c.message or "") for c in result.cases
+    )
+
+
+def detect_capabilities(results: Mapping[str, RequirementResult]) -> dict[str, bool | None]:
+    """Which optional operations the target offered: True, False, or None (not exercised).
+
+    Read from the cases that need them: the listing case skips saying the target "offers no
+    list endpoint" on a 404/405/501 (conformance/cases/test_metadata.py), and the deleted-
+    completion cases skip saying the target "offers no DELETE" on the same statuses
+    (conformance/target.py). tests/test_report_profiles.py pins both sentences.
+    """
+    listing = results.get("UCC-LIST-METADATA-FILTER")
+    deleting = [results.get("UCC-DELETED-REJECTED"), results.get("UCC-DELETED-404")]
+    found: dict[str, bool | None] = {"list": None, "delete": None}
+    if _any_case(listing, Verdict.SKIP, "offers no list endpoint"):
+        found["list"] = False
+    elif _ran(listing):
+        found["list"] = True
+    if any(_any_case(r, Verdict.SKIP, "offers no DELETE") for r in deleting):
+        found["delete"] = False
+    elif any(_ran(r) for r in deleting):
+        found["delete"] = True
+    return found
+
+
+def assess(
+    profile: Profile,
+    results: Mapping[str, RequirementResult],
+    capabilities: Mapping[str, bool | None],
+    on: date,
+) -> dict[str, Any]:
+    """The profile's part of compliance.json: each deviation's status, and what to clean."""
+    deviations = []
+    flags: list[dict[str, str]] = []
+    for d in profile.deviations:
+        result = results.get(d.requirement)
+        verdict = result.verdict if result is not None else None
+        if not d.live(on):
+            status = "expired"
+            flags.append(
+                {
+                    "kind": "expired",
+                    "subject": d.requirement,
+                    "message": f"EXPIRED {d.requirement}: the known deviation expired on "
+                    f"{d.expires.isoformat()} and no longer waives it; renew or remove it",
+                }
+            )
+        elif verdict is Verdict.XFAIL:
+            status = "xfail"
+        elif verdict is Verdict.PASS:
+            status = "xpass"
+            flags.append(
+                {
+                    "kind": "xpass",
+                    "subject": d.requirement,
+                    "message": f"XPASS {d.requirement}: the known deviation now passes; "
+                    "clean the profile",
+                }
+            )
+        else:
+            status = "not judged"  # not run, skipped, inconclusive or a suite error
+        deviations.append(
+            {
+                "requirement": d.requirement,
+                "reason": d.reason,
+                "link": d.link,
+                "expires": d.expires.isoformat(),
+                "status": status,
+            }
+        )
+    if profile.capabilities is not None:
+        for name in sorted(CAPABILITIES):
+            declared, seen = name in profile.capabilities, capabilities.get(name)
+            if declared and seen is False:
+                flags.append(
+                    {
+                        "kind": "capability-missing",
+                        "subject": name,
+                        "message": f"declared capability {name} ({CAPABILITIES[name]}) is "
+                        "missing at the target",
+                    }
+                )
+            elif not declared and seen is True:
+                flags.append(
+                    {
+                        "kind": "capability-undeclared",
+                        "subject": name,
+                        "message": f"undeclared capability {name} ({CAPABILITIES[name]}) "
+                        "works; add it to the profile",
+                    }
+                )
+    return {
+        "name": profile.name,
+        "sha256": profile.sha256,
+        "capabilities": sorted(profile.capabilities) if profile.capabilities is not None else None,
+        "deviations": deviations,
+        "flags": flags,
+    }
