@@ -15,7 +15,7 @@ import pytest
 from conformance.plugin import CASES_DIR
 from conformance.report.baseline import diff, gate, load_baseline
 from conformance.report.schema import ReportError
-from tests.conftest import SuiteRun
+from tests.conftest import BreakOneCase, SuiteRun
 from tests.faults.catalogue import UsageTotalOffByOne
 from tests.test_report_matrix import document
 
@@ -113,15 +113,6 @@ def test_unusable_baseline_is_a_usage_error_before_any_case(run_suite: Run, tmp_
     errors = [line for line in text.splitlines() if line.startswith("ERROR:")]
     assert len(errors) == 1 and errors[0].startswith("ERROR: --baseline: "), text
     assert says in errors[0] and "Traceback" not in text
-
-
-class BreakOneCase:
-    """The suite itself breaks in one case."""
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> None:
-        if "sixteen_pairs" in item.name:
-            raise RuntimeError("a bug in the suite")
 
 
 def test_suite_error_is_never_forgiven_by_the_gate(

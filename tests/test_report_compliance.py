@@ -16,7 +16,7 @@ from conformance.plugin import CASES_DIR
 from conformance.reference import BackgroundServer, ReferenceApi
 from conformance.report.__main__ import main as report_main
 from conformance.report.schema import FORMAT, digest_ok, problems
-from tests.conftest import API_KEY, OTHER_KEY, SuiteRun
+from tests.conftest import API_KEY, OTHER_KEY, BreakOneCase, SuiteRun
 from tests.faults.catalogue import UsageTotalOffByOne
 
 Run = Callable[..., SuiteRun]
@@ -135,15 +135,6 @@ def test_interrupted_run_still_writes_an_incomplete_document(
     assert problems(doc) == []
     assert doc["complete"] is False and doc["stopped"] == "the run was interrupted"
     assert "INCOMPLETE" in (reports / "report.html").read_text("utf-8")
-
-
-class BreakOneCase:
-    """The suite itself breaks in one case (as a bug in a helper would)."""
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> None:
-        if "sixteen_pairs" in item.name:
-            raise RuntimeError("a bug in the suite")
 
 
 def run_with_plugin(

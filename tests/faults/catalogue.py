@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,24 +45,22 @@ FAULTS: list[Variant] = []
 CONFORMANT: list[Variant] = []
 
 
-def fault(*violates: str) -> Any:
-    """Register a faulty server class with the requirement IDs it violates."""
+def registrar(into: list[Variant]) -> Callable[..., Any]:
+    """A class decorator factory that registers variations into `into`, with the requirement
+    IDs they must fail (faults) or may warn on (conformant variations)."""
 
-    def register(cls: type[ReferenceApi]) -> type[ReferenceApi]:
-        FAULTS.append(Variant(cls, frozenset(violates)))
-        return cls
+    def register_with(*requirements: str, options: tuple[str, ...] = ()) -> Any:
+        def register(cls: type[ReferenceApi]) -> type[ReferenceApi]:
+            into.append(Variant(cls, frozenset(requirements), options))
+            return cls
 
-    return register
+        return register
+
+    return register_with
 
 
-def conformant(*warns: str, options: tuple[str, ...] = ()) -> Any:
-    """Register a conformant variation with the SHOULD requirements it may warn on."""
-
-    def register(cls: type[ReferenceApi]) -> type[ReferenceApi]:
-        CONFORMANT.append(Variant(cls, frozenset(warns), options))
-        return cls
-
-    return register
+fault = registrar(FAULTS)
+conformant = registrar(CONFORMANT)
 
 
 def _without_extra_fields(body: Any) -> Any:

@@ -18,19 +18,12 @@ from starlette.responses import Response
 
 from conformance.reference.app import ApiError, ReferenceApi
 from conformance.reference.store import Record
-from tests.faults.catalogue import Variant
+from tests.faults.catalogue import Variant, registrar
 
 FUZZ_FAULTS: list[Variant] = []
 
 
-def fuzz_fault(*violates: str, options: tuple[str, ...] = ()) -> Any:
-    """Register a fuzz-only faulty server with the requirement IDs it violates."""
-
-    def register(cls: type[ReferenceApi]) -> type[ReferenceApi]:
-        FUZZ_FAULTS.append(Variant(cls, frozenset(violates), options))
-        return cls
-
-    return register
+fuzz_fault = registrar(FUZZ_FAULTS)
 
 
 def _has_control_character(text: str) -> bool:
