@@ -8,21 +8,20 @@ Fixtures live in conformance.fixtures, report rendering in conformance.reporting
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
 from conformance import __version__
 from conformance.client import DEFAULT_TIMEOUT
 from conformance.failures import ConformanceFailure, Inconclusive
-from conformance.reference import BackgroundServer, create_app
+from conformance.reference import BackgroundServer
 from conformance.report.profiles import Profile, ProfileError, load_profile
 from conformance.requirements import Level, Requirement, areas, catalogue
+from conformance.settings import preflight, resolve_settings
 from conformance.target import Settings, Target
 from conformance.transcript import Redactor, format_exchange
 from conformance.verdicts import TRANSCRIBED, CaseResult, Outcome, Verdict, case_verdict
@@ -30,7 +29,6 @@ from conformance.verdicts import TRANSCRIBED, CaseResult, Outcome, Verdict, case
 pytest_plugins = ["conformance.fixtures", "conformance.reporting", "conformance.fuzzing"]
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
-EMBEDDED_MODEL = "reference-echo-1"
 
 
 class VerdictCollector:
@@ -185,19 +183,6 @@ def _active(config: pytest.Config) -> bool:
     return False
 
 
-def _float(config: pytest.Config, option: str, ini: str, default: float) -> float:
-    value = config.getoption(option)
-    if value is None:
-        raw = config.getini(ini)
-        try:
-            value = float(raw) if raw else default
-        except ValueError:
-            raise pytest.UsageError(f"ini option {ini} must be a number, got {raw!r}") from None
-    if value < 0:
-        raise pytest.UsageError(f"--{option.replace('_', '-')} must be 0 or more, got {value:g}")
-    return float(value)
-
-
 def _profile(config: pytest.Config) -> Profile | None:
     """Load --profile; its base URL and model rank below the command line and environment."""
     path = (
@@ -216,88 +201,6 @@ def _profile(config: pytest.Config) -> Profile | None:
     if config.getoption("model") is None and not os.environ.get("CONFORMANCE_MODEL"):
         config.option.model = profile.model
     return profile
-
-
-def _check_base_url(url: str) -> str:
-    """A clear one-line usage error for a base URL no request could be sent to."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise pytest.UsageError(
-            f"--base-url {url!r} is not an http(s) URL; give it as https://host/v1 "
-            "(the base URL including the version prefix, as OPENAI_BASE_URL)"
-        )
-    if parts.username or parts.password:
-        raise pytest.UsageError(
-            "--base-url must not carry credentials; pass the key with --api-key or OPENAI_API_KEY"
-        )
-    if parts.query or parts.fragment:
-        raise pytest.UsageError(f"--base-url {url!r} must not have a query or fragment")
-    return url.rstrip("/")
-
-
-def _settings(config: pytest.Config, reports_dir: Path) -> tuple[Settings, BackgroundServer | None]:
-    consistency = _float(config, "consistency_timeout", "consistency_timeout", 30.0)
-    timeout = _float(config, "timeout", "conformance_timeout", DEFAULT_TIMEOUT)
-    if timeout == 0:
-        raise pytest.UsageError("--timeout must be more than 0")
-    # pytest-base-url merges its ini value in its own configure, which runs after this one.
-    base_url = config.getoption("base_url") or config.getini("base_url")
-    completion_id = config.getoption("completion_id")
-    no_create = bool(config.getoption("no_create"))
-    # pytest's own --strict (ini `strict`): the suite reads it too, failing SHOULD requirements.
-    strict = bool(config.getini("strict"))
-    if not base_url:
-        key, other = f"ref-{secrets.token_hex(16)}", f"ref-{secrets.token_hex(16)}"
-        server = BackgroundServer(create_app({key: "suite", other: "other-tenant"})).start()
-        config.option.base_url = server.base_url
-        settings = Settings(
-            base_url=server.base_url,
-            api_key=key,
-            second_api_key=other,
-            model=EMBEDDED_MODEL,
-            completion_id=completion_id,
-            no_create=no_create,
-            strict=strict,
-            consistency_timeout=consistency,
-            timeout=timeout,
-            embedded=True,
-        )
-        return settings, server
-    base_url = _check_base_url(base_url)
-    api_key = config.getoption("api_key") or os.environ.get("OPENAI_API_KEY")
-    if not api_key:
-        raise pytest.UsageError(f"no API key for {base_url}: pass --api-key or set OPENAI_API_KEY")
-    model = (
-        config.getoption("model")
-        or os.environ.get("CONFORMANCE_MODEL")
-        or config.getini("conformance_model")
-        or None
-    )
-    if model is None and not no_create:
-        raise pytest.UsageError(
-            "no model to create test completions with: pass --model (or set "
-            "CONFORMANCE_MODEL), or pass --no-create with --completion-id"
-        )
-    # The ids the suite created and has not deleted yet: swept by the next run if this one dies.
-    ledger = reports_dir / "created-completions.json"
-    second_api_key = config.getoption("second_api_key") or os.environ.get(
-        "CONFORMANCE_SECOND_API_KEY"
-    )
-    if second_api_key and second_api_key == api_key:
-        raise pytest.UsageError("--second-api-key must be another project's key, not --api-key")
-    settings = Settings(
-        base_url=base_url,
-        api_key=api_key,
-        second_api_key=second_api_key,
-        model=model,
-        completion_id=completion_id,
-        no_create=no_create,
-        strict=strict,
-        consistency_timeout=consistency,
-        timeout=timeout,
-        ledger=ledger,
-    )
-    return settings, None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -333,7 +236,7 @@ def pytest_configure(config: pytest.Config) -> None:
         ledger = reports_dir / f"created-completions-{worker}.json"
         settings, server = Settings(**{**shared, "ledger": ledger}), None
     else:
-        settings, server = _settings(config, reports_dir)
+        settings, server = resolve_settings(config, reports_dir)
     state = RunState(
         settings=settings,
         redact=Redactor([settings.api_key, settings.second_api_key]),
@@ -528,31 +431,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             state.target.client.close()
             raise pytest.UsageError(state.redact(problem))
         state.swept = state.target.sweep_ledger()
-
-
-def preflight(target: Target) -> str | None:
-    """One request before any case: a target nobody can talk to is a usage error, in one line.
-
-    Only what no case could ever get past is refused here (no connection, TLS mismatch, a
-    --completion-id that does not exist); a target that connects but misbehaves is for the
-    cases to judge.
-    """
-    settings = target.settings
-    probe = target.client.retrieve(settings.completion_id or f"chatcmpl-ucc-probe-{target.nonce}")
-    error = probe.error or ""
-    if error.startswith("could not connect"):
-        hint = ""
-        if "SSL" in error or "TLS" in error or "record layer" in error:
-            hint = " (TLS failed: is it a plain-HTTP port? try http://)"
-        return f"cannot reach {settings.base_url}: {error}{hint}"
-    if settings.completion_id and probe.status == 404:
-        return (
-            f"--completion-id {settings.completion_id}: {settings.base_url} has no such stored "
-            "completion (retrieve answered 404)"
-        )
-    if settings.completion_id and probe.status in (401, 403):
-        return f"the API key was refused (retrieve answered {probe.status})"
-    return None
 
 
 @pytest.hookimpl(tryfirst=True)
