@@ -69,6 +69,15 @@ class Exchange:
         size = f"{len(self.response_body)}{'+' if self.truncated else ''} bytes"
         return f"{kind}, {size}"
 
+    def json_object(self) -> dict[str, Any] | None:
+        """The body as a JSON object, or None when it is not one: for polling and setup,
+        where a bad answer only means "not (yet) what we wait for"."""
+        try:
+            body = self.json()
+        except ConformanceFailure:
+            return None
+        return body if isinstance(body, dict) else None
+
     def json(self) -> Any:
         """The parsed response body; a ConformanceFailure when there is none to parse."""
         if self.error is not None:

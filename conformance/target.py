@@ -239,10 +239,7 @@ class Target:
         )
         if same:
             return f"original metadata of {stored.id} restored"
-        try:
-            now = later.json().get("metadata") or {}
-        except (ConformanceFailure, AttributeError):
-            now = {}
+        now = (later.json_object() or {}).get("metadata") or {}
         added = sorted(set(now) - set(original)) if isinstance(now, dict) else []
         why = f": {len(added)} key(s) added by the suite remain (the target merges updates)"
         return f"original metadata of {stored.id} could NOT be fully restored" + (
@@ -297,19 +294,10 @@ def _write_ledger(ledger: Path, entries: list[dict[str, str]]) -> None:
 
 
 def _object_ready(exchange: Exchange, ready: Callable[[dict[str, Any]], bool]) -> bool:
-    try:
-        body = exchange.json()
-    except ConformanceFailure:
-        return False
-    return isinstance(body, dict) and ready(body)
+    body = exchange.json_object()
+    return body is not None and ready(body)
 
 
 def _created_id(exchange: Exchange) -> str | None:
-    if exchange.status != 200:
-        return None
-    try:
-        body = exchange.json()
-    except ConformanceFailure:
-        return None
-    value = body.get("id") if isinstance(body, dict) else None
+    value = (exchange.json_object() or {}).get("id") if exchange.status == 200 else None
     return value if isinstance(value, str) and value else None
