@@ -8,10 +8,11 @@ redirects are never followed, so credentials never travel to another origin.
 
 from __future__ import annotations
 
+import itertools
 import json
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -52,6 +53,7 @@ class Exchange:
     error: str | None = None
     elapsed: float = 0.0
     note: str | None = None
+    seq: int = 0  # the order in which the run sent its requests (1, 2, ...)
 
     @property
     def content_type(self) -> str:
@@ -121,7 +123,10 @@ class Client:
         self.rate_limits = RateLimitPolicy()
         self.broken: str | None = None
         self._unanswered = 0
+        self._seq = itertools.count(1)
         self.journal: list[Exchange] | None = None
+        # Called with every exchange `send` returns: the run's record of what it wrote and read.
+        self.observers: list[Callable[[Exchange], None]] = []
         if transport is None:
             # Headers and body go out as two writes; without TCP_NODELAY the body waits for
             # the peer's delayed ACK (40 ms a request on Linux loopback).
@@ -191,6 +196,8 @@ class Client:
             exchange.note = _join(
                 exchange.note, f"after {attempts - 1} answer(s) {earlier} retried"
             )
+        for observe in self.observers:
+            observe(exchange)
         return exchange
 
     def _attempt(
@@ -203,6 +210,7 @@ class Client:
             request_headers=dict(request.headers),
             request_body=content,
             body_cap=self.max_body_bytes,
+            seq=next(self._seq),
         )
         if self.journal is not None:
             self.journal.append(exchange)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pytest
+
 from conformance.client import Exchange
 from conformance.failures import ConformanceFailure, Inconclusive
 
@@ -30,7 +32,9 @@ DOCUMENTED_FIELDS = (
 FINISH_REASONS = ("stop", "length", "content_filter", "tool_calls", "function_call")
 
 
-def _got(exchange: Exchange) -> str:
+def got(exchange: Exchange) -> str:
+    """What came back, in a few words: the transport error, or the status (and a redirect's
+    target, never followed)."""
     if exchange.error is not None:
         return exchange.error
     location = exchange.response_headers.get("location")
@@ -41,13 +45,24 @@ def _got(exchange: Exchange) -> str:
 
 def expect_status(exchange: Exchange, status: int) -> None:
     if exchange.status != status:
-        raise ConformanceFailure(f"expected HTTP {status}, got {_got(exchange)}", (exchange,))
+        raise ConformanceFailure(f"expected HTTP {status}, got {got(exchange)}", (exchange,))
+
+
+def expect_refusal_status(exchange: Exchange, status: int, refusal_judged_by: str) -> None:
+    """A refusal carries `status`. Only refusals are judged here: an answer that is no 4xx is
+    not a refusal with the wrong status, and whether the request is refused at all is another
+    requirement's verdict (`refusal_judged_by`), so the case is skipped saying so."""
+    if exchange.status is None or not 400 <= exchange.status < 500:
+        pytest.skip(
+            f"not a refusal ({got(exchange)}); refusing it is {refusal_judged_by}'s verdict"
+        )
+    expect_status(exchange, status)
 
 
 def expect_client_error(exchange: Exchange) -> None:
     """A 4xx rejection: the request is refused as the client's fault, never a 5xx or a 2xx."""
     if exchange.status is None or not 400 <= exchange.status < 500:
-        raise ConformanceFailure(f"expected a 4xx rejection, got {_got(exchange)}", (exchange,))
+        raise ConformanceFailure(f"expected a 4xx rejection, got {got(exchange)}", (exchange,))
 
 
 def expect_json_object(exchange: Exchange) -> dict[str, Any]:
@@ -67,13 +82,17 @@ def expect_ok(exchange: Exchange) -> dict[str, Any]:
 
 
 def expect_pairs_held(
-    sent: Mapping[str, str], metadata: Any, exchange: Exchange, where: str
+    sent: Mapping[str, str],
+    metadata: Any,
+    exchanges: Exchange | tuple[Exchange, ...],
+    where: str,
 ) -> None:
     """Every sent pair is in `metadata` exactly as sent (extra pairs allowed: merge semantics)."""
+    shown = exchanges if isinstance(exchanges, tuple) else (exchanges,)
     if not isinstance(metadata, dict):
         raise ConformanceFailure(
             f"{where}: expected metadata to be a map holding the sent pairs, got {metadata!r:.200}",
-            (exchange,),
+            shown,
         )
     missing = [k for k in sent if k not in metadata]
     wrong = [k for k in sent if k in metadata and metadata[k] != sent[k]]
@@ -88,7 +107,7 @@ def expect_pairs_held(
         raise ConformanceFailure(
             f"{where}: the metadata does not hold every sent pair exactly as sent: "
             + "; ".join(details),
-            (exchange,),
+            shown,
         )
 
 
@@ -134,6 +153,7 @@ def accepted_body(exchange: Exchange) -> dict[str, Any]:
     """
     if exchange.status != 200:
         raise Inconclusive(
-            f"the valid update was not accepted ({_got(exchange)}), so there is no answer to judge"
+            f"the valid update was not accepted ({got(exchange)}), so there is no answer to judge",
+            (exchange,),
         )
     return expect_json_object(exchange)

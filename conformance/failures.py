@@ -2,7 +2,9 @@
 
 Kept apart on purpose: a ConformanceFailure is the target's fault and is reported under the
 case's requirement; Inconclusive means the suite could not decide (a consistency or budget
-bound ran out) and is never a pass; anything else raised by a case is the suite's own error.
+bound ran out) and is never a pass; SetupFailed means the target could not be set up for the
+case at all (no verdict on anything); anything else raised by a case is the suite's own error.
+Each carries the exchanges that made it so, because a vendor must be able to see why.
 """
 
 from __future__ import annotations
@@ -25,8 +27,31 @@ class ConformanceFailure(AssertionError):
 
 
 class Inconclusive(pytest.skip.Exception):  # type: ignore[name-defined,misc]
-    """The suite could not reach a verdict, e.g. a write never became visible in time."""
+    """The suite could not reach a verdict, e.g. a precondition could not be established."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, exchanges: tuple[Exchange, ...] = ()) -> None:
         super().__init__(f"INCONCLUSIVE: {reason}")
         self.reason = reason
+        self.exchanges = exchanges
+
+
+NOT_RUN = "not run: setup failed (see above)"
+
+
+class SetupFailed(pytest.skip.Exception):  # type: ignore[name-defined,misc]
+    """The target could not be set up for the case (a completion could not be created).
+
+    The first case that meets it carries the cause and its exchanges; every later case that
+    needs the same setup gets `again()`, one line, so the cause is printed once.
+    """
+
+    def __init__(
+        self, cause: str, exchanges: tuple[Exchange, ...] = (), *, first: bool = True
+    ) -> None:
+        super().__init__(NOT_RUN)
+        self.cause = cause
+        self.exchanges = exchanges
+        self.first = first
+
+    def again(self) -> SetupFailed:
+        return SetupFailed(self.cause, first=False)

@@ -14,7 +14,7 @@ stored map, a valid update that would take the map past 16 pairs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,15 +24,20 @@ from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.transport import Response
 from schemathesis.engine.recorder import ScenarioRecorder
 from schemathesis.generation.case import Case
+from schemathesis.openapi.checks import IgnoredAuth
 
 from conformance.client import Exchange
-from conformance.expect import expect_metadata_unchanged, expect_ok
+from conformance.expect import expect_metadata_unchanged, expect_ok, got
 from conformance.failures import ConformanceFailure
 from conformance.fuzz_schemas import SETTINGS
 from conformance.fuzz_transport import Creations, TransportFailure
-from conformance.samples import MAX_KEY, MAX_PAIRS, MAX_VALUE
-from conformance.steps import put_known, read_back
+from conformance.samples import CASE, MAX_KEY, MAX_PAIRS, MAX_VALUE
+from conformance.steps import lacks_room, put_known, read_back
 from conformance.target import Completion, Target
+
+# Schemathesis's own curl line is shown only while it stays readable; the transcript's curl
+# line (with a long body written to a file beside the reports) always reproduces the request.
+SCHEMATHESIS_CURL_CHARS = 400
 
 
 def utf16_length(text: str) -> int:
@@ -99,6 +104,32 @@ def origin(case: Case[Any]) -> str:
     return text
 
 
+def provenance(case: Case[Any]) -> str:
+    """Where the failing input came from, as it really was: Hypothesis shrinks only the inputs
+    it generated; the coverage and examples phases send fixed inputs, reported as they were."""
+    meta = case.meta
+    phase = meta.phase.name.value if meta is not None else None
+    if phase == "fuzzing":
+        return "a generated input, shrunk by Hypothesis to the smallest that still fails"
+    if phase == "coverage":
+        return "a boundary input of Schemathesis's coverage phase (fixed, not shrunk)"
+    if phase == "examples":
+        return "an example from the spec (fixed, not shrunk)"
+    return "an input sent as it was built (not shrunk)"
+
+
+def judged_exchange(exchanges: Sequence[Exchange], failures: Sequence[Failure]) -> Exchange | None:
+    """The exchange the failing checks judged: for an authentication probe, the request sent
+    without the key or with a wrong one (the last such); otherwise the case's own request."""
+    probes = [f for f in failures if isinstance(f, IgnoredAuth)]
+    if probes:
+        sent_with_key = next((e.request_headers.get("authorization") for e in exchanges), None)
+        for exchange in reversed(exchanges):
+            if exchange.request_headers.get("authorization") != sent_with_key:
+                return exchange
+    return exchanges[0] if exchanges else None
+
+
 class Fuzzer:
     """One fuzz case's view of the target: sends a generated case and judges the answer."""
 
@@ -112,7 +143,6 @@ class Fuzzer:
         self.headers = {"Authorization": f"Bearer {target.settings.api_key}"}
         self.exchanges: list[Exchange] = []
         self._known: dict[str, Any] | None = None
-        self._merges: bool | None = None
         # Every failure raised, latest last: when Hypothesis cannot replay one (the target
         # answered differently, or its state steered generation), the plugin reports this.
         self.failures: list[ConformanceFailure] = []
@@ -154,9 +184,10 @@ class Fuzzer:
 
     def read_back(self, case: Case[Any], sent: dict[str, str]) -> None:
         """Every sent pair is visible, exactly, on a later retrieve (UCC-META-ROUNDTRIP-*)."""
+        writes = [e for e in self.exchanges if e.method == "POST"]
         with self._recording():
             try:
-                read_back(self.target, self._completion().id, sent)
+                read_back(self.target, self._completion(), writes[-1], sent)
             except ConformanceFailure as failure:
                 raise self.fail(
                     ConformanceFailure(
@@ -195,20 +226,29 @@ class Fuzzer:
     def failure(
         self, case: Case[Any], response: Response, failures: list[Failure]
     ) -> ConformanceFailure:
-        got = f"HTTP {self.status(response)}"
+        judged = judged_exchange(self.exchanges, failures)
+        answer = got(judged) if judged is not None else f"HTTP {self.status(response)}"
+        probe = (
+            " to the authentication probe"
+            if judged is not None
+            and judged.seq != (self.exchanges[0].seq if self.exchanges else None)
+            else ""
+        )
         titles = "; ".join(dict.fromkeys(f.title for f in failures))
-        lines = [f"{titles} (got {got} for a generated {origin(case)})"]
+        lines = [f"{titles} (got {answer}{probe} for a generated {origin(case)})"]
         for f in failures:
             message = " / ".join(line.strip() for line in f.message.splitlines() if line.strip())
             lines.append(f"  {f.code} {f.title}" + (f": {message[:600]}" if message else ""))
         lines.append(
-            f"found by fuzzing with seed {SETTINGS.seed} ({SETTINGS.seed_origin}); "
-            f"rerun with --fuzz-seed={SETTINGS.seed}; the input is shrunk to the smallest "
-            "that still fails"
+            f"found by fuzzing with seed {SETTINGS.seed} ({SETTINGS.seed_origin}), rerun with "
+            f"--fuzz-seed={SETTINGS.seed}: {provenance(case)}"
         )
         curl = case.as_curl_command(headers=self.headers, base_url=self.base_url)
-        lines.append(f"Schemathesis reproduction: {curl}")
-        return ConformanceFailure("\n".join(lines), tuple(self.exchanges))
+        if len(curl) <= SCHEMATHESIS_CURL_CHARS:
+            lines.append(f"Schemathesis reproduction: {curl}")
+        # The exchange judged comes last, nearest the verdict; the others lead up to it.
+        shown = [e for e in self.exchanges if e is not judged] + ([judged] if judged else [])
+        return ConformanceFailure("\n".join(lines), tuple(shown))
 
     # --- the stored completion ------------------------------------------------------------
     def _completion(self) -> Completion:
@@ -219,61 +259,38 @@ class Fuzzer:
     def known_state(self) -> dict[str, Any]:
         """Put the stored completion in a known state (once, and again after any 2xx)."""
         if self._known is None:
-            self._known = put_known(self.target, self._completion(), {"ucc_fuzz": "baseline"})
+            self._known = put_known(
+                self.target, self._completion(), {CASE: self.target.unique("fuzz baseline")}
+            )
         return self._known
 
     def forget_state(self) -> None:
         self._known = None
 
     def expect_unchanged(self, case: Case[Any]) -> None:
-        """After a refused update the stored metadata is what it was (read-your-writes, or
-        waited for up to --consistency-timeout)."""
+        """After a refused update the stored metadata is what it was (the known state was
+        confirmed visible before the update, so one read tells)."""
         before = self.known_state()
-        completion = self._completion()
-
-        def same(exchange: Exchange) -> bool:
-            body = exchange.json_object() if exchange.status == 200 else None
-            return body is not None and body.get("metadata") == before.get("metadata")
-
         with self._recording():
-            later, settled = self.target.wait_for(
-                lambda: self.target.client.retrieve(completion.id), same
-            )
-        if not settled:
+            later = self.target.client.retrieve(self._completion().id)
+        try:
+            expect_metadata_unchanged(before, expect_ok(later), tuple(self.exchanges))
+        except ConformanceFailure as failure:
             self.forget_state()  # the next case starts from a known state again
-            try:
-                expect_metadata_unchanged(before, expect_ok(later), tuple(self.exchanges))
-            except ConformanceFailure as failure:
-                raise self.fail(
-                    ConformanceFailure(
-                        f"{failure.message} (after a refused generated {origin(case)})",
-                        failure.exchanges,
-                    )
-                ) from None
-
-    def stored_metadata(self) -> Mapping[str, Any]:
-        exchange = self.target.client.retrieve(self._completion().id)
-        metadata = (exchange.json_object() or {}).get("metadata")
-        return metadata if isinstance(metadata, dict) else {}
-
-    def merges(self) -> bool:
-        """Whether the target merges an update into the stored map (UCC-INFO-MERGE-SEMANTICS);
-        probed once, only when a valid update was refused."""
-        if self._merges is None:
-            put_known(self.target, self._completion(), {"ucc_fuzz_merge_a": "a"})
-            later = put_known(self.target, self._completion(), {"ucc_fuzz_merge_b": "b"})
-            metadata = later.get("metadata")
-            self._merges = isinstance(metadata, dict) and "ucc_fuzz_merge_a" in metadata
-        return self._merges
+            raise self.fail(
+                ConformanceFailure(
+                    f"{failure.message} (after a refused generated {origin(case)})",
+                    failure.exchanges,
+                )
+            ) from None
 
     def open_because_merged(self, case: Case[Any]) -> str | None:
         """On a merging target, a valid update may be refused for the stored map's size."""
         body = body_of(case)
         metadata = body.get("metadata") if isinstance(body, dict) else None
-        if not isinstance(metadata, dict) or not self.merges():
+        refused = next((e for e in reversed(self.exchanges) if e.method == "POST"), None)
+        if not isinstance(metadata, dict) or refused is None:
             return None
         with self._recording():
-            stored = self.stored_metadata()
-        if len(set(stored) | set(metadata)) > MAX_PAIRS:
-            return "merged into the stored pairs it would exceed 16"
-        return None
+            room = lacks_room(self.target, self._completion(), refused, metadata)
+        return None if room is None else "merged into the stored pairs it would exceed 16"

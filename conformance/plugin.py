@@ -16,19 +16,23 @@ from typing import Any
 import pytest
 
 from conformance import __version__
-from conformance.client import DEFAULT_TIMEOUT
-from conformance.failures import ConformanceFailure, Inconclusive
+from conformance.client import DEFAULT_TIMEOUT, Exchange
+from conformance.failures import NOT_RUN, ConformanceFailure, Inconclusive, SetupFailed
 from conformance.reference import BackgroundServer
 from conformance.report.profiles import Profile, ProfileError, load_profile
 from conformance.requirements import Level, Requirement, areas, catalogue
 from conformance.settings import preflight, resolve_settings
 from conformance.target import Settings, Target
 from conformance.transcript import Redactor, format_exchange
-from conformance.verdicts import TRANSCRIBED, CaseResult, Outcome, Verdict, case_verdict
+from conformance.verdicts import CaseResult, Outcome, Verdict, case_verdict
 
 pytest_plugins = ["conformance.fixtures", "conformance.reporting", "conformance.fuzzing"]
 
 CASES_DIR = Path(__file__).resolve().parent / "cases"
+# The report section that carries an INCONCLUSIVE case's transcript (a skipped report's
+# longrepr must stay pytest's (path, line, reason) tuple) and a setup failure's cause.
+TRANSCRIPT_SECTION = "conformance transcript"
+SETUP_FAILURE_SECTION = "conformance setup failure"
 
 
 class VerdictCollector:
@@ -46,6 +50,11 @@ class VerdictCollector:
         if "verdict" not in props or report.when == "teardown":
             return
         verdict = Verdict(props["verdict"])
+        sections = dict(report.sections)
+        # The text the plugin made (redacted), for compliance.json.
+        transcript = sections.get(TRANSCRIPT_SECTION)
+        if transcript is None and verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR):
+            transcript = report.longreprtext
         self.results.append(
             CaseResult(
                 nodeid=report.nodeid,
@@ -53,8 +62,8 @@ class VerdictCollector:
                 verdict=verdict,
                 message=props.get("message"),
                 observation=props.get("observation"),
-                # The failure text the plugin made (redacted), for compliance.json.
-                transcript=report.longreprtext if verdict in TRANSCRIBED else None,
+                transcript=transcript,
+                setup_failure=sections.get(SETUP_FAILURE_SECTION),
             )
         )
 
@@ -84,6 +93,7 @@ class RunState:
             "requests_sent": sum(p["requests_sent"] for p in parts),
             "completions_created": sum(p["completions_created"] for p in parts),
             "max_storage_delay_s": max(delays) if delays else None,
+            "writes_never_visible": [w for p in parts for w in p["writes_never_visible"]],
             "rate_limit_retries": sum(p["rate_limit_retries"] for p in parts),
             "rate_limit_wait_s": round(sum(p["rate_limit_wait_s"] for p in parts), 3),
             "connection_retries": sum(p["connection_retries"] for p in parts),
@@ -100,8 +110,43 @@ STATE = pytest.StashKey[RunState]()
 OBSERVATION = pytest.StashKey[str]()
 
 
+BASE_URL_HELP = (
+    "base URL of the target, version prefix included, as OPENAI_BASE_URL: "
+    "https://host/v1 (default: $PYTEST_BASE_URL; without one, the suite runs against its "
+    "embedded reference server)."
+)
+STRICT_HELP = (
+    "; the conformance suite also fails the run on SHOULD requirements (otherwise they warn)"
+)
+
+
+def _adopt_options(parser: pytest.Parser, group: pytest.OptionGroup) -> None:
+    """Show --base-url (pytest-base-url's) in the suite's group with the suite's help, and say
+    what --strict (pytest's) adds. Best effort, through argparse's groups (pytest keeps no
+    public way to move an option): if their shape changes, the options still work, with
+    their own help."""
+    target = getattr(group, "_arggroup", None)
+    for owner in getattr(parser, "_groups", []):
+        arggroup = getattr(owner, "_arggroup", None)
+        for option in list(getattr(owner, "options", [])):
+            action = option.attrs()
+            if "--base-url" in option.names() and owner is not group:
+                action["help"] = BASE_URL_HELP
+                actions = getattr(arggroup, "_group_actions", None)
+                moved = getattr(target, "_group_actions", None)
+                if isinstance(actions, list) and isinstance(moved, list):
+                    owner.options.remove(option)
+                    group.options.insert(0, option)
+                    arggroup_action = next(a for a in actions if "--base-url" in a.option_strings)
+                    actions.remove(arggroup_action)
+                    moved.insert(0, arggroup_action)
+            elif "--strict" in option.names() and STRICT_HELP not in str(action.get("help")):
+                action["help"] = f"{action.get('help') or ''}{STRICT_HELP}"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "Update-chat-completion conformance")
+    _adopt_options(parser, group)
     group.addoption(
         "--api-key",
         default=None,
@@ -134,8 +179,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--consistency-timeout",
         type=float,
         default=None,
-        help="seconds to wait for a write to become readable before the verdict is "
-        "INCONCLUSIVE; 0 demands read-your-writes (default 30).",
+        help="seconds to wait for a write to become readable; a write not visible by then "
+        "fails its requirement, and later waits of that kind read once; 0 demands "
+        "read-your-writes (default 30).",
     )
     group.addoption(
         "--timeout",
@@ -318,13 +364,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(requirement.area)
         item.add_marker(requirement.level.value.lower())
         item.extra_keyword_matches.add(requirement.id)
-    items.sort(key=lambda item: item.get_closest_marker("risky") is not None)
+    # Catalogue order: the answer to a plain update first, then its round trip, so the first
+    # write the run waits for is one a requirement judges; the risky cases last.
+    order = {rid: n for n, rid in enumerate(catalogue())}
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("risky") is not None,
+            order.get(str(getattr(requirement_of(item), "id", "")), len(order)),
+        )
+    )
 
 
 def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Outcome:
     excinfo = call.excinfo
     if excinfo is None:
         return Outcome.PASSED
+    if excinfo.errisinstance(SetupFailed):
+        return Outcome.SETUP_FAILED
     if excinfo.errisinstance(Inconclusive):
         return Outcome.INCONCLUSIVE
     if excinfo.errisinstance(ConformanceFailure):
@@ -340,10 +396,14 @@ def _waived(state: RunState, requirement: Requirement) -> bool:
     return state.profile is not None and state.profile.waives(requirement.id)
 
 
-def _failure_text(state: RunState, requirement: Requirement, failure: ConformanceFailure) -> str:
-    parts = [requirement.headline(), "", failure.message]
-    for exchange in failure.exchanges:
-        parts += ["", format_exchange(exchange, state.redact)]
+def _transcript(
+    state: RunState, heading: str, message: str, exchanges: tuple[Exchange, ...]
+) -> str:
+    """What a vendor reads for a verdict: the heading, one factual line, each exchange with a
+    curl line (a long body written beside the reports), all redacted."""
+    parts = [heading, "", message]
+    for exchange in exchanges:
+        parts += ["", format_exchange(exchange, state.redact, state.reports_dir / "bodies")]
     return state.redact("\n".join(parts))
 
 
@@ -357,24 +417,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome = _outcome(report, call)
     if report.when == "call" or outcome is not Outcome.PASSED:
         verdict = case_verdict(requirement.level, outcome, strict=state.settings.strict)
-        message = None
-        excinfo = call.excinfo
-        if excinfo is not None and excinfo.errisinstance(ConformanceFailure):
-            failure = excinfo.value
-            assert isinstance(failure, ConformanceFailure)
-            message = state.redact(failure.message)
-            report.longrepr = _failure_text(state, requirement, failure)
-            if verdict in (Verdict.FAIL, Verdict.WARN) and _waived(state, requirement):
-                # A known deviation of the profile: pytest's xfail; the requirement's XFAIL.
-                report.outcome = "skipped"
-                report.wasxfail = f"known deviation {requirement.id}: {message}"
-            elif verdict is Verdict.WARN:
-                report.outcome = "skipped"
-                report.wasxfail = f"WARN {requirement.id}: {message}"
-            elif verdict is Verdict.INFO:
-                report.outcome = "passed"
-        elif excinfo is not None and outcome in (Outcome.INCONCLUSIVE, Outcome.SKIPPED):
-            message = state.redact(str(excinfo.value))
+        message = _judge_report(state, requirement, report, call, verdict)
         observation = item.stash.get(OBSERVATION, None)
         if verdict is Verdict.INFO and observation is None and message:
             observation = message
@@ -395,6 +438,46 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+def _judge_report(
+    state: RunState,
+    requirement: Requirement,
+    report: pytest.TestReport,
+    call: pytest.CallInfo[None],
+    verdict: Verdict,
+) -> str | None:
+    """Give the report the verdict's text and pytest outcome; the one-line message."""
+    excinfo = call.excinfo
+    if excinfo is None:
+        return None
+    error = excinfo.value
+    if isinstance(error, ConformanceFailure):
+        message = state.redact(error.message)
+        report.longrepr = _transcript(state, requirement.headline(), error.message, error.exchanges)
+        if verdict in (Verdict.FAIL, Verdict.WARN) and _waived(state, requirement):
+            # A known deviation of the profile: pytest's xfail; the requirement's XFAIL.
+            report.outcome = "skipped"
+            report.wasxfail = f"known deviation {requirement.id}: {message}"
+        elif verdict in (Verdict.WARN, Verdict.INFO):
+            # A SHOULD that is not met does not fail the run: it passes with a warning, as a
+            # test that emits a warning does (the terminal shows it as W, "warned").
+            report.outcome = "passed"
+        return message
+    if isinstance(error, SetupFailed):
+        if error.first:  # the first case to meet it tells the whole story, once
+            cause = _transcript(state, "SETUP FAILED", error.cause, error.exchanges)
+            report.sections.append((SETUP_FAILURE_SECTION, cause))
+        return NOT_RUN
+    if isinstance(error, Inconclusive):
+        message = state.redact(error.reason)
+        heading = f"INCONCLUSIVE {requirement.headline()}"
+        text = _transcript(state, heading, f"could not judge: {error.reason}", error.exchanges)
+        report.sections.append((TRANSCRIPT_SECTION, text))
+        return message
+    if report.skipped:
+        return state.redact(str(error))
+    return None
+
+
 def _redact_report(report: pytest.TestReport, redact: Redactor) -> None:
     """Defence in depth: no secret survives in a report, whatever produced the text."""
     if report.longrepr is not None and not isinstance(report.longrepr, tuple):
@@ -411,12 +494,29 @@ def _verdict_of(report: pytest.TestReport) -> str | None:
 def pytest_report_teststatus(
     report: pytest.TestReport, config: pytest.Config
 ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+    if report.when == "teardown":
+        return None  # the item's properties reach its teardown report too: count a case once
     verdict = _verdict_of(report)
     if verdict == Verdict.WARN.value:
         return "warned", "W", ("WARN", {"yellow": True})
     if verdict == Verdict.INCONCLUSIVE.value and report.skipped:
+        if _message_of(report) == NOT_RUN:
+            return "not run", "-", ("NOT RUN", {"yellow": True})
         return "inconclusive", "?", ("INCONCLUSIVE", {"yellow": True})
     return None
+
+
+def _message_of(report: pytest.TestReport) -> str | None:
+    return next((str(v) for k, v in report.user_properties if k == "message"), None)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tell the run's waits which case is running: a write lost there is named later."""
+    state = item.config.stash.get(STATE, None)
+    requirement = requirement_of(item)
+    if state is not None and state.target is not None and requirement is not None:
+        state.target.consistency.case = (requirement.id, item.nodeid)
 
 
 @pytest.hookimpl(tryfirst=True)

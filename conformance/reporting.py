@@ -11,6 +11,8 @@ from __future__ import annotations
 import html
 import json
 import secrets
+import shutil
+import textwrap
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +26,11 @@ from conformance.report import compliance, history, markup
 from conformance.report.profiles import assess, detect_capabilities, today
 from conformance.report.schema import FORMAT, ReportError
 from conformance.requirements import catalogue
-from conformance.verdicts import summarize, waive
+from conformance.verdicts import CaseResult, summarize, waive
 
 COMPLIANCE_FORMAT = FORMAT  # the name older imports used
+# The sections the plugin writes on a case's report (conformance.plugin).
+TRANSCRIPT_SECTION = "conformance transcript"
 
 
 @dataclass
@@ -102,6 +106,9 @@ def document(config: pytest.Config) -> dict[str, Any]:
         duration=time.time() - state.started,
         results=results,
         stopped=report.stopped,
+        setup_failures=list(
+            dict.fromkeys(c.setup_failure for c in state.results if c.setup_failure)
+        ),
     )
     doc["capabilities"] = detect_capabilities(results)
     if profile is not None:
@@ -114,13 +121,22 @@ def document(config: pytest.Config) -> dict[str, Any]:
                 }
     if report.baseline is not None:
         changes = gate_.diff(report.baseline, doc)
-        reason = gate_.gate(changes, _failed_verdicts(config)) if doc["complete"] else None
+        reason = gate_.gate(changes, _failed_verdicts(config), doc) if doc["complete"] else None
         changes["gate"] = {"fails": reason is not None, "reason": reason}
         doc["baseline"] = changes
     if report.history is not None:
         history.annotate(doc, history.load(report.history))
     report.document = compliance.seal(doc, state.redact)
     return report.document
+
+
+def _setup_failures(results: list[CaseResult]) -> list[str]:
+    """Each setup failure's transcript, once per cause (xdist workers each meet it)."""
+    by_cause: dict[str, str] = {}
+    for case in results:
+        if case.setup_failure:
+            by_cause.setdefault(compliance.setup_cause(case.setup_failure), case.setup_failure)
+    return list(by_cause.values())
 
 
 @pytest.hookimpl(wrapper=True)
@@ -145,9 +161,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Any:
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if report.history is not None:
         history.append(report.history, history.record(doc))
-    gate = (doc.get("baseline") or {}).get("gate")
-    if gate and doc["complete"] and session.exitstatus in (0, 1):
-        failing = gate["fails"]
+    if doc["complete"] and session.exitstatus in (0, 1):
+        gate = (doc.get("baseline") or {}).get("gate")
+        # Never green when unsure: a MUST that could not be judged fails the run too.
+        unsure = doc["verdict"] != "PASSED" or session.exitstatus == 1
+        failing = gate["fails"] if gate else unsure
         session.exitstatus = pytest.ExitCode.TESTS_FAILED if failing else pytest.ExitCode.OK
     return result
 
@@ -160,7 +178,23 @@ COLOURS = {
     "INCONCLUSIVE": {"yellow": True},
     "XFAIL": {"purple": True},
     "PASS": {"green": True},
+    "FAILED": {"red": True},
+    "SETUP FAILED": {"red": True},
+    "PASSED": {"green": True},
 }
+
+
+def _sections(
+    terminalreporter: pytest.TerminalReporter, category: str, title: str, text: Any
+) -> None:
+    """Each report of a category with its full text, under one heading (a case once)."""
+    reports = [r for r in terminalreporter.stats.get(category, []) if text(r)]
+    if not reports:
+        return
+    terminalreporter.write_sep("=", title, yellow=True)
+    for report in reports:
+        terminalreporter.write_sep("_", report.head_line or report.nodeid, yellow=True)
+        terminalreporter.write_line(text(report))
 
 
 def pytest_terminal_summary(
@@ -171,40 +205,64 @@ def pytest_terminal_summary(
         return
     doc = document(config)
     write = terminalreporter.write_line
-    warned = terminalreporter.stats.get("warned", [])
-    if warned:
-        # SHOULD failures do not fail the run, but a vendor needs their full story too.
-        terminalreporter.write_sep("=", "WARN: SHOULD requirements not met", yellow=True)
-        for item in warned:
-            terminalreporter.write_sep("_", item.head_line or item.nodeid, yellow=True)
-            write(item.longreprtext)
+    # SHOULD failures do not fail the run, but a vendor needs their full story too; so does
+    # every case that could not be judged.
+    _sections(
+        terminalreporter,
+        "warned",
+        "WARN: SHOULD requirements not met",
+        lambda r: r.longreprtext,
+    )
+    _sections(
+        terminalreporter,
+        "inconclusive",
+        "INCONCLUSIVE: cases that could not be judged",
+        lambda r: dict(r.sections).get(TRANSCRIPT_SECTION),
+    )
+    for failure in doc["setup_failures"]:
+        terminalreporter.write_sep("=", "SETUP FAILED: no requirement was judged", red=True)
+        write(failure["transcript"])
     terminalreporter.write_sep("=", "requirement verdicts")
-    for r in doc["requirements"]:
-        if r["verdict"] == "NOT RUN":
-            continue
-        line = f"{r['verdict']:<12} {r['id']:<34} {r['level']:<6}"
-        text = markup.detail(r)
-        if text and (r["verdict"] != "PASS" or r.get("deviation")):
-            line += f" {text[:100]}"
-        since = (r.get("history") or {}).get("failing_since")
-        if since:
-            line += f" (failing since {since[:10]})"
-        if r["verdict"] == "ERROR":
-            line += " [the suite broke, not the target]"
-        write(line, **COLOURS.get(r["verdict"], {}))
+    for line, colour in verdict_lines(doc, shutil.get_terminal_size((120, 24)).columns):
+        write(line, **COLOURS.get(colour, {}))
     write("")
     if not doc["complete"]:
         write(f"INCOMPLETE: {doc['stopped']}; the verdicts cover only the cases that ran", red=True)
     write(f"target: {state.target_label}", bold=True)
-    write(f"verdict: {doc['headline']}", bold=True)
+    write(f"verdict: {doc['headline']}", bold=True, **COLOURS.get(doc["verdict"], {"yellow": True}))
     write(markup.cost_line(doc))
+    lost = markup.lost_writes_line(doc)
+    if lost:
+        write(lost, yellow=True)
     if state.swept:
         write(f"deleted {state.swept} completion(s) left by an earlier interrupted run")
     for note in state.cleanup_notes:
         write(note)
     _profile_lines(terminalreporter, doc)
     _baseline_lines(terminalreporter, doc)
-    write(f"compliance JSON: {state.reports_dir / 'compliance.json'}")
+    where = Path(state.reports_dir)
+    write(f"reports: {where / 'report.html'}, {where / 'junit.xml'}, {where / 'compliance.json'}")
+
+
+def verdict_lines(doc: dict[str, Any], width: int) -> list[tuple[str, str]]:
+    """The verdict table, in catalogue order: one row per requirement that ran, the columns
+    aligned, and a long observation wrapped under its row instead of cut."""
+    rows = [r for r in doc["requirements"] if r["verdict"] != "NOT RUN"]
+    id_width = max((len(r["id"]) for r in rows), default=0)
+    indent = " " * (12 + 1 + id_width + 1 + 6 + 1)
+    lines = []
+    for r in rows:
+        head = f"{r['verdict']:<12} {r['id']:<{id_width}} {r['level']:<6}"
+        text = markup.detail(r) if (r["verdict"] != "PASS" or r.get("deviation")) else ""
+        since = (r.get("history") or {}).get("failing_since")
+        if since:
+            text += f" (failing since {since[:10]})"
+        if r["verdict"] == "ERROR":
+            text = f"[the suite broke, not the target] {text}"
+        wrapped = textwrap.wrap(text.strip(), max(20, width - len(indent))) or [""]
+        lines.append(((head + " " + wrapped[0]).rstrip(), r["verdict"]))
+        lines += [(indent + more, r["verdict"]) for more in wrapped[1:]]
+    return lines
 
 
 def _profile_lines(terminalreporter: pytest.TerminalReporter, doc: dict[str, Any]) -> None:

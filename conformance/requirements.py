@@ -23,15 +23,30 @@ class Level(StrEnum):
 
 @dataclass(frozen=True)
 class Requirement:
+    """One rule of the page. `quote` is the page's sentence, word for word ("" where the page
+    has none); `basis` says plainly what the requirement rests on beyond (or instead of) it."""
+
     id: str
     level: Level
     area: str
     quote: str
     summary: str
+    basis: str | None = None
+
+    @property
+    def grounds(self) -> str:
+        """The quote and the basis as a case's docstring opens: `"quote" basis`."""
+        parts = [f'"{self.quote}"'] if self.quote else []
+        return " ".join([*parts, *([self.basis] if self.basis else [])])
 
     def headline(self) -> str:
-        """`ID (LEVEL): summary` and the quoted sentence: the top of every failure."""
-        return f'{self.id} ({self.level.value}): {self.summary}\n  The page says: "{self.quote}"'
+        """`ID (LEVEL): summary`, the quoted sentence and the basis: the top of every failure."""
+        lines = [f"{self.id} ({self.level.value}): {self.summary}"]
+        if self.quote:
+            lines.append(f'  The page says: "{self.quote}"')
+        if self.basis:
+            lines.append(f"  Basis: {self.basis}")
+        return "\n".join(lines)
 
 
 @functools.cache
@@ -62,9 +77,12 @@ def catalogue(path: Path = CATALOGUE_PATH) -> dict[str, Requirement]:
             id=entry["id"],
             level=Level(entry["level"]),
             area=entry["area"],
-            quote=entry["quote"],
+            quote=entry.get("quote", ""),
             summary=entry["summary"],
+            basis=entry.get("basis"),
         )
+        if not requirement.quote and not requirement.basis:
+            raise ValueError(f"{path}: {requirement.id} has neither a quote nor a basis")
         if requirement.id in found:
             raise ValueError(f"{path}: requirement {requirement.id} is listed twice")
         found[requirement.id] = requirement

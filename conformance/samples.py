@@ -1,6 +1,11 @@
-"""Metadata samples the cases send: boundaries and round-trip material.
+"""Metadata samples the cases send: boundaries, round-trip material, and the keys they use.
 
-Keys carry a per-run nonce where a case must tell its own pairs apart from earlier ones.
+The page leaves open whether an update replaces the stored map or merges into it, and a
+merging target may apply the 16-pair limit to the merged map. Such a target keeps every key the
+run ever wrote to its shared completion, so the cases that write valid metadata there use keys
+from one plan of at most 16 (PLANNED_KEYS): whatever order they run in, the suite's own earlier
+writes never fill the map. The 16-pair case, on such a target, sends the planned keys (see
+conformance.steps.sixteen_that_fit).
 """
 
 from __future__ import annotations
@@ -23,12 +28,28 @@ def key_of(length: int, tag: str, fill: str = "k") -> str:
     return (tag + fill * length)[:length] if len(tag) < length else fill * length
 
 
+# --- the planned keys -------------------------------------------------------------------------
+# Set when the suite creates a completion: the run's nonce, for whoever looks at a dashboard.
+RUN_KEY = "ucc_conformance_run"
+# Marks the state a case put the completion in ("ucc_case": "tenancy").
+CASE = "ucc_case"
+# Plain keys whose values carry what a case tests.
+A, B, C, D = "ucc_a", "ucc_b", "ucc_c", "ucc_d"
+# Keys whose own content is under test.
+UNICODE_KEY = "név"
+KEY_64 = key_of(MAX_KEY, "k64_")
+KEY_64_LATIN = "é" * MAX_KEY  # 128 bytes in UTF-8
+KEY_64_CJK = "日" * MAX_KEY  # 192 bytes in UTF-8
+
+PLANNED_KEYS = (RUN_KEY, CASE, A, B, C, D, UNICODE_KEY, KEY_64, KEY_64_LATIN, KEY_64_CJK)
+assert len(PLANNED_KEYS) <= MAX_PAIRS
+
 # Round-trip material: what real users put in metadata, exactly as it must come back.
 ROUND_TRIP = {
-    "ascii": {"customer_id": "cus_123", "plan": "pro"},
-    "unicode": {"lang": "日本語のテキスト", "név": "Ödön Ünnepély", "emoji": "🎉 ok ✅"},
-    "quotes-and-escapes": {"quote": 'say "hi"', "apostrophe": "it's", "backslash": "C:\\tmp\\x"},
-    "whitespace": {"spaces": "  padded  ", "tabs": "a\tb", "newline": "line1\nline2", "blank": " "},
-    "json-lookalike": {"json": '{"nested": [1, 2]}', "html": "<b>bold</b> &amp;"},
-    "empty-value": {"empty": ""},
+    "ascii": {A: "cus_123", B: "pro"},
+    "unicode": {A: "日本語のテキスト", UNICODE_KEY: "Ödön Ünnepély", B: "🎉 ok ✅"},
+    "quotes-and-escapes": {A: 'say "hi"', B: "it's", C: "C:\\tmp\\x"},
+    "whitespace": {A: "  padded  ", B: "a\tb", C: "line1\nline2", D: " "},
+    "json-lookalike": {A: '{"nested": [1, 2]}', B: "<b>bold</b> &amp;"},
+    "empty-value": {A: ""},
 }

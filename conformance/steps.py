@@ -1,8 +1,11 @@
-"""Steps the cases share: putting the stored completion in a known state and reading back.
+"""Steps the cases share: putting the stored completion in a known state, reading a write
+back, and learning what the page leaves open when a verdict depends on it.
 
-Both wait for eventual consistency (--consistency-timeout): a vendor may take seconds before
-a write is readable. A bound that runs out is INCONCLUSIVE, never a pass; with a timeout of 0
-the target promised read-your-writes, so a stale read is a failure.
+Both waits follow conformance.consistency: a read that still shows the state from before the
+write is read again, up to --consistency-timeout; any other read is judged at once. A write
+that never becomes visible is a failure of the case that wrote it, and a precondition that
+cannot be established makes the case INCONCLUSIVE, never a pass: either way with the write and
+the last read in the transcript.
 """
 
 from __future__ import annotations
@@ -10,58 +13,164 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.client import Exchange
-from conformance.expect import expect_pairs_held
+from conformance.consistency import Waited
+from conformance.expect import expect_ok, expect_pairs_held, got
 from conformance.failures import ConformanceFailure, Inconclusive
+from conformance.samples import CASE, MAX_PAIRS, PLANNED_KEYS, RUN_KEY, pairs
 from conformance.target import Completion, Target
 
 
-def holds(metadata: Any, pairs: dict[str, str]) -> bool:
-    """True when `metadata` is a map holding every pair of `pairs` exactly."""
-    return isinstance(metadata, dict) and all(metadata.get(k) == v for k, v in pairs.items())
+def accepted(
+    target: Target, stored: Completion, exchange: Exchange, sent: dict[str, str]
+) -> dict[str, Any]:
+    """The answer to a valid update the case needs accepted (HTTP 200, a JSON object).
+
+    A refusal the suite caused itself (a merging target whose map its earlier cases filled) is
+    INCONCLUSIVE; any other is the target's failure.
+    """
+    if exchange.status != 200:
+        explain_refusal(target, stored, exchange, sent)
+        if not stored.readable and stored.unreadable is not None:
+            # The refusal follows from a create that never landed: show both.
+            raise ConformanceFailure(
+                f"expected HTTP 200, got {got(exchange)}; the completion was created with "
+                f"store: true, but {stored.unreadable.not_visible('it')}",
+                tuple(e for e in (stored.creation, stored.unreadable.exchange, exchange) if e),
+            )
+    return expect_ok(exchange)
 
 
-def put_known(target: Target, stored: Completion, pairs: dict[str, str]) -> dict[str, Any]:
-    """Precondition: store `pairs`, wait until a retrieve shows them; the object then.
+def put_known(target: Target, stored: Completion, sent: dict[str, str]) -> dict[str, Any]:
+    """Precondition: store `sent`, wait until a retrieve shows it; the object then.
 
     Not the rule under test: if the target cannot take a plain valid update the case is
     INCONCLUSIVE, and the failure shows under the requirements that judge exactly that.
     """
-    exchange = target.client.update(stored.id, {"metadata": pairs})
-    if exchange.status != 200:
+    exchange = target.client.update(stored.id, {"metadata": sent})
+    if exchange.status != 200 or exchange.json_object() is None:
+        explain_refusal(target, stored, exchange, sent)
         raise Inconclusive(
-            "precondition: a plain valid update was not accepted "
-            f"({exchange.error or f'HTTP {exchange.status}'})"
+            f"precondition: a plain valid update was not accepted ({got(exchange)})", (exchange,)
         )
-    return target.read(stored.id, lambda obj: holds(obj.get("metadata"), pairs))
+    waited = target.retrieve_until(stored, sent, exchange)
+    if not waited.ready:
+        raise Inconclusive(
+            f"precondition: {_what_came_back(waited, 'a plain valid update')}",
+            (exchange, waited.exchange),
+        )
+    body = waited.exchange.json_object()
+    assert body is not None  # READY means a JSON object holding the pairs
+    return body
 
 
 def read_back(
-    target: Target, completion_id: str, sent: dict[str, str]
+    target: Target, stored: Completion, write: Exchange, sent: dict[str, str]
 ) -> tuple[Exchange, dict[str, Any]]:
     """Retrieve until every sent pair is visible; a failure naming what came back instead."""
-    exchange, ok = target.wait_for(
-        lambda: target.client.retrieve(completion_id),
-        lambda ex: ex.status == 200 and holds((ex.json_object() or {}).get("metadata"), sent),
-    )
-    if ok:
-        body = exchange.json()
-        assert isinstance(body, dict)
-        return exchange, body
-    if exchange.status != 200:
-        raise ConformanceFailure(
-            f"retrieving the updated completion answered "
-            f"{exchange.error or f'HTTP {exchange.status}'}",
-            (exchange,),
-        )
-    body = exchange.json()
-    metadata = body.get("metadata") if isinstance(body, dict) else None
-    untouched = isinstance(metadata, dict) and not any(
-        metadata.get(k) == v for k, v in sent.items()
-    )
-    if untouched and target.settings.consistency_timeout > 0:
+    waited = target.retrieve_until(stored, sent, write)
+    if waited.ready:
+        body = waited.exchange.json_object()
+        assert body is not None  # READY means a JSON object holding the pairs
+        return waited.exchange, body
+    exchanges = (write, waited.exchange)
+    if not waited.timed_out:
+        read = waited.exchange
+        body = read.json_object() if read.status == 200 else None
+        if body is None:
+            raise ConformanceFailure(
+                f"retrieving the updated completion answered {got(read)}", exchanges
+            )
+        if body.get("id") != stored.id:
+            raise ConformanceFailure(
+                f"retrieving {stored.id} answered another object (id {body.get('id')!r:.80})",
+                exchanges,
+            )
+        expect_pairs_held(sent, body.get("metadata"), exchanges, "later retrieve")
+    raise ConformanceFailure(_what_came_back(waited, "the accepted update"), exchanges)
+
+
+def _what_came_back(waited: Waited, what: str) -> str:
+    """Why a wait ended without the write: not visible in time, or visible as something else."""
+    if waited.timed_out:
+        line = waited.not_visible(what)
+        read = waited.exchange
+        if read.status == 404:
+            return line + " (the completion has never been readable since it was created)"
+        metadata = (read.json_object() or {}).get("metadata")
+        return line + f"; the last retrieve still shows metadata {metadata!r:.200}"
+    read = waited.exchange
+    body = read.json_object() if read.status == 200 else None
+    if body is None:
+        return f"{what} could not be read back (retrieve answered {got(read)})"
+    return f"{what} came back as something else (metadata {body.get('metadata')!r:.200})"
+
+
+# --- what the page leaves open ----------------------------------------------------------------
+def merges(target: Target, stored: Completion) -> bool:
+    """Whether an update merges into the stored map instead of replacing it (learned once:
+    two plain updates with different keys, then whether the first key is still there).
+
+    The keys are ones the run stores anyway (the case marker, and the key the create set), so
+    the probe fits even in a merged map that the run's earlier writes filled.
+    """
+    semantics = target.semantics
+    if semantics.probe_failed is not None:
+        raise semantics.probe_failed.with_traceback(None)
+    if semantics.merges is None:
+        first = {CASE: target.unique("merge probe, first update")}
+        second = {RUN_KEY: target.unique(target.nonce)}
+        try:
+            put_known(target, stored, first)
+            after = put_known(target, stored, second)
+        except Inconclusive as exc:
+            semantics.probe_failed = exc
+            raise
+        metadata = after.get("metadata")
+        semantics.merges = isinstance(metadata, dict) and set(first) <= set(metadata)
+    return semantics.merges
+
+
+def stored_keys(target: Target, stored: Completion) -> tuple[Exchange, list[str]]:
+    """The keys the stored completion holds now (one retrieve)."""
+    read = target.client.retrieve(stored.id)
+    metadata = (read.json_object() or {}).get("metadata")
+    return read, list(metadata) if isinstance(metadata, dict) else []
+
+
+def lacks_room(
+    target: Target, stored: Completion, refused: Exchange, sent: dict[str, str]
+) -> tuple[Exchange, list[str]] | None:
+    """The stored keys, when they explain why this valid update was refused: a target that
+    merges updates and caps the merged map at 16 pairs (the page leaves both open) has no room
+    left for the new keys. None when the refusal is not explained that way."""
+    if refused.status is None or not 400 <= refused.status < 500:
+        return None
+    try:
+        if not merges(target, stored):
+            return None
+    except Inconclusive:
+        return None
+    read, keys = stored_keys(target, stored)
+    return (read, keys) if len(set(keys) | set(sent)) > MAX_PAIRS else None
+
+
+def explain_refusal(
+    target: Target, stored: Completion, refused: Exchange, sent: dict[str, str]
+) -> None:
+    """INCONCLUSIVE when the suite's own earlier pairs explain the refusal of a valid update."""
+    room = lacks_room(target, stored, refused, sent)
+    if room is not None:
+        read, keys = room
         raise Inconclusive(
-            f"the update was not visible on retrieve within "
-            f"{target.settings.consistency_timeout:g} s"
+            f"the target merges updates into the stored map and caps the merged map at "
+            f"{MAX_PAIRS} pairs; the {len(keys)} pairs already stored on the shared completion "
+            f"leave no room for this update's {len(set(sent) - set(keys))} new key(s)",
+            (refused, read),
         )
-    expect_pairs_held(sent, metadata, exchange, "later retrieve")
-    raise AssertionError("unreachable: expect_pairs_held accepted what wait_for refused")
+
+
+def sixteen_that_fit(stored_now: list[str]) -> dict[str, str]:
+    """16 pairs that merge into exactly 16 with the stored ones: every stored key, then the
+    keys the cases plan to write, then fresh ones."""
+    keys = list(dict.fromkeys([*stored_now, *PLANNED_KEYS, *pairs(MAX_PAIRS, "p16")]))
+    return {key: f"value {i} of the sixteen" for i, key in enumerate(keys[:MAX_PAIRS])}

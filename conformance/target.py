@@ -9,18 +9,20 @@ created at the end and restores the original metadata of a --completion-id it wa
 
 from __future__ import annotations
 
+import itertools
 import json
 import secrets
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import pytest
 
 from conformance.client import Client, Exchange
-from conformance.failures import ConformanceFailure, Inconclusive
+from conformance.consistency import Consistency, Kind, PairLog, Seen, Waited, holds
+from conformance.failures import Inconclusive, SetupFailed
+from conformance.samples import RUN_KEY
 from conformance.transcript import Redactor
 
 T = TypeVar("T")
@@ -46,21 +48,29 @@ class Settings:
 
 @dataclass
 class Completion:
-    """A stored completion the cases update, and how it looked when the suite first read it."""
+    """A stored completion the cases update, and how it looked when the suite first read it.
+
+    `original` is None when it never became readable after its creation; `unreadable` then
+    holds the wait that showed it (its last retrieve), `creation` the create's exchange.
+    """
 
     id: str
-    original: dict[str, Any]
+    original: dict[str, Any] | None
     created_by_suite: bool
+    creation: Exchange | None = None
+    unreadable: Waited | None = None
+
+    @property
+    def readable(self) -> bool:
+        return self.original is not None
 
 
 @dataclass
-class Stats:
-    completions_created: int = 0
-    storage_delays: list[float] = field(default_factory=list)
+class Semantics:
+    """What the page leaves open, learned once per run when a case needs it."""
 
-    @property
-    def max_storage_delay(self) -> float | None:
-        return max(self.storage_delays) if self.storage_delays else None
+    merges: bool | None = None  # an update merges into the stored map (None: not learned)
+    probe_failed: BaseException | None = None
 
 
 class Target:
@@ -71,46 +81,46 @@ class Target:
         self.redact = redact
         self.client = Client(settings.base_url, settings.api_key, timeout=settings.timeout)
         self.nonce = secrets.token_hex(4)
-        self.stats = Stats()
+        self._marks = itertools.count(1)
+        self.completions_created = 0
+        self.consistency = Consistency(settings.consistency_timeout)
+        self.pairs = PairLog(settings.base_url)
+        self.client.observers.append(self.pairs.record)
+        self.semantics = Semantics()
+        self._create_refused: SetupFailed | None = None
         self._made: dict[str, Any] = {}
         self._to_delete: list[str] = []
 
-    # --- consistency ------------------------------------------------------------------------
-    def wait_for(
-        self, fetch: Callable[[], Exchange], ready: Callable[[Exchange], bool]
-    ) -> tuple[Exchange, bool]:
-        """Poll with backoff until `ready` or --consistency-timeout; the last exchange and why."""
-        started = time.monotonic()
-        deadline = started + self.settings.consistency_timeout
-        pause = 0.25
-        while True:
-            exchange = fetch()
-            if ready(exchange):
-                if time.monotonic() > started:
-                    self.stats.storage_delays.append(round(time.monotonic() - started, 3))
-                return exchange, True
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or exchange.error is not None:
-                return exchange, False
-            time.sleep(min(pause, remaining))
-            pause = min(pause * 2, 4.0)
+    def unique(self, label: str) -> str:
+        """A value no earlier write of the run used: a state the suite puts a completion in
+        must not be mistaken for an earlier, identical one that a lagging store still shows
+        (and then replaces with a write still on its way)."""
+        return f"{label} #{next(self._marks)}"
 
-    def read(self, completion_id: str, ready: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        """Retrieve until the stored object satisfies `ready`; Inconclusive if it never does."""
+    # --- reading what a write did -----------------------------------------------------------
+    def retrieve_until(
+        self, completion: Completion, sent: dict[str, str], write: Exchange
+    ) -> Waited:
+        """Retrieve until the sent pairs are visible; stop early on a read that cannot become
+        them by waiting (neither the state before `write` nor the write)."""
+        return self.consistency.wait(
+            lambda: self.client.retrieve(completion.id),
+            lambda exchange: self.judge_metadata(completion, sent, write, exchange),
+            Kind.UPDATE,
+        )
 
-        def settled(exchange: Exchange) -> bool:
-            return exchange.status == 200 and _object_ready(exchange, ready)
-
-        exchange, ok = self.wait_for(lambda: self.client.retrieve(completion_id), settled)
-        if not ok:
-            raise Inconclusive(
-                f"the stored completion did not reach the expected state within "
-                f"{self.settings.consistency_timeout:g} s (last retrieve: "
-                f"{exchange.error or f'HTTP {exchange.status}'})"
-            )
-        body = exchange.json()
-        assert isinstance(body, dict)
-        return body
+    def judge_metadata(
+        self, completion: Completion, sent: dict[str, str], write: Exchange, read: Exchange
+    ) -> Seen:
+        if read.status == 404 and not completion.readable:
+            return Seen.STALE  # it has never been readable: still waiting for the create
+        body = read.json_object() if read.status == 200 else None
+        if body is None or body.get("id") != completion.id:
+            return Seen.OTHER
+        metadata = body.get("metadata")
+        if holds(metadata, sent):
+            return Seen.READY
+        return Seen.STALE if self.pairs.from_before(completion.id, metadata, write) else Seen.OTHER
 
     # --- the completions the cases need -----------------------------------------------------
     def stored(self) -> Completion:
@@ -119,17 +129,21 @@ class Target:
 
     def unstored_id(self) -> str:
         """The id of a completion created with store=false."""
-        return self._once("unstored", lambda: self._create(store=False))
+        return self._once("unstored", lambda: self._create(store=False)[0])
 
     def deleted_id(self) -> str:
         """The id of a stored completion the suite has deleted."""
         return self._once("deleted", self._make_deleted)
 
     def _once(self, name: str, make: Callable[[], T]) -> T:
-        """Make a resource once; a failure (or skip) is remembered, so nothing is created twice."""
+        """Make a resource once; a failure (or skip) is remembered, so nothing is created twice
+        and a setup failure is told in full only to the first case that meets it."""
         if name not in self._made:
             try:
                 self._made[name] = make()
+            except SetupFailed as exc:
+                self._made[name] = exc.again()
+                raise
             except (Exception, pytest.skip.Exception) as exc:
                 self._made[name] = exc
         made = self._made[name]
@@ -142,16 +156,42 @@ class Target:
     def _make_stored(self) -> Completion:
         given = self.settings.completion_id
         if given is not None:
-            original = self.read(given, lambda _: True)
-            return Completion(given, original, created_by_suite=False)
-        completion_id = self._create(store=True)
-        original = self.read(completion_id, lambda _: True)
-        return Completion(completion_id, original, created_by_suite=True)
+            return self._first_read(given, None, created_by_suite=False)
+        completion_id, creation = self._create(store=True)
+        return self._first_read(completion_id, creation, created_by_suite=True)
+
+    def _first_read(
+        self, completion_id: str, creation: Exchange | None, *, created_by_suite: bool
+    ) -> Completion:
+        """Wait until the completion can be retrieved: the object every case starts from."""
+
+        def readable(exchange: Exchange) -> Seen:
+            if exchange.status == 404:
+                return Seen.STALE
+            body = exchange.json_object() if exchange.status == 200 else None
+            return Seen.READY if body and body.get("id") == completion_id else Seen.OTHER
+
+        waited = self.consistency.wait(
+            lambda: self.client.retrieve(completion_id), readable, Kind.CREATE
+        )
+        original = waited.exchange.json_object() if waited.ready else None
+        return Completion(
+            completion_id,
+            original,
+            created_by_suite,
+            creation=creation,
+            unreadable=None if waited.ready else waited,
+        )
 
     def _make_deleted(self) -> str:
-        completion_id = self._create(store=True)
-        self.read(completion_id, lambda _: True)
-        exchange = self.client.delete(completion_id)
+        completion = self._first_read(*self._create(store=True), created_by_suite=True)
+        if not completion.readable:
+            raise Inconclusive(
+                "the completion created to be deleted never became readable, so updates of "
+                "deleted ones cannot be told from updates of unknown ones",
+                _shown(completion.creation, completion.unreadable),
+            )
+        exchange = self.client.delete(completion.id)
         if exchange.status in (404, 405, 501):
             pytest.skip(
                 f"the target offers no DELETE of stored completions (HTTP {exchange.status}), "
@@ -160,45 +200,54 @@ class Target:
         if exchange.status != 200:
             raise Inconclusive(
                 f"could not delete a completion to test updates of deleted ones "
-                f"(DELETE answered {exchange.error or f'HTTP {exchange.status}'})"
+                f"(DELETE answered {exchange.error or f'HTTP {exchange.status}'})",
+                (exchange,),
             )
-        self._to_delete.remove(completion_id)
-        self._forget(completion_id)
-        self.wait_for(lambda: self.client.retrieve(completion_id), lambda ex: ex.status == 404)
-        return completion_id
+        self._to_delete.remove(completion.id)
+        self._forget(completion.id)
+        self.consistency.wait(
+            lambda: self.client.retrieve(completion.id),
+            lambda ex: Seen.READY if ex.status == 404 else Seen.STALE,
+            Kind.UPDATE,
+        )
+        return completion.id
 
-    def _create(self, *, store: bool) -> str:
+    def _create(self, *, store: bool) -> tuple[str, Exchange]:
         if self.settings.no_create:
             pytest.skip("needs a completion created by the suite, and --no-create was given")
         if not self.settings.model:
             pytest.skip("needs a completion created by the suite, and no --model was given")
+        if self._create_refused is not None:
+            raise self._create_refused.again()  # one refusal is told once, and not asked again
         body = {
             "model": self.settings.model,
             "messages": [{"role": "user", "content": FIXTURE_PROMPT}],
             "store": store,
-            "metadata": {"ucc_conformance_run": self.nonce},
+            # Marks the run's completions for whoever looks at the vendor's dashboard.
+            "metadata": {RUN_KEY: self.nonce},
         }
         exchange = self.client.create(body)
         completion_id = _created_id(exchange)
         if exchange.status != 200 or completion_id is None:
-            raise ConformanceFailure(
-                "setup: could not create a chat completion to test with "
-                f"(POST /chat/completions answered {exchange.error or f'HTTP {exchange.status}'})",
+            self._create_refused = SetupFailed(
+                "could not create a chat completion to test with (POST /chat/completions "
+                f"answered {_answer(exchange)})",
                 (exchange,),
             )
-        self.stats.completions_created += 1
+            raise self._create_refused
+        self.completions_created += 1
         if store:
             self._to_delete.append(completion_id)
             self._remember(completion_id)
-        return completion_id
+        return completion_id, exchange
 
     def totals(self) -> dict[str, Any]:
         """What this process's part of the run cost (JSON-ready, summed over xdist workers)."""
         limits = self.client.rate_limits
         return {
             "requests_sent": self.client.requests_sent,
-            "completions_created": self.stats.completions_created,
-            "max_storage_delay_s": self.stats.max_storage_delay,
+            "completions_created": self.completions_created,
+            **self.consistency.totals(),
             "rate_limit_retries": limits.retried,
             "rate_limit_wait_s": round(limits.waited, 3),
             "connection_retries": self.client.retries,
@@ -218,28 +267,35 @@ class Target:
                 self._forget(completion_id)
             else:
                 notes.append(
-                    f"could not delete {completion_id} "
-                    f"({exchange.error or f'HTTP {exchange.status}'}); it stays in the ledger"
+                    f"could not delete {completion_id} ({_answer(exchange)}); "
+                    "it stays in the ledger"
                 )
         self.client.close()
         return notes
 
     def _restore(self, stored: Completion) -> str:
         """Put the given completion's original metadata back, and check that it took."""
-        original = stored.original.get("metadata") or {}
+        original = (stored.original or {}).get("metadata") or {}
         exchange = self.client.update(stored.id, {"metadata": original})
         if exchange.status != 200:
-            got = exchange.error or f"HTTP {exchange.status}"
-            return f"original metadata of {stored.id} could NOT be restored (update answered {got})"
-        later, same = self.wait_for(
+            return (
+                f"original metadata of {stored.id} could NOT be restored "
+                f"(update answered {_answer(exchange)})"
+            )
+        waited = self.consistency.wait(
             lambda: self.client.retrieve(stored.id),
             lambda ex: (
-                ex.status == 200 and _object_ready(ex, lambda o: o.get("metadata") == original)
+                Seen.READY
+                if (ex.json_object() or {}).get("metadata") == original
+                else Seen.STALE
+                if ex.status == 200
+                else Seen.OTHER
             ),
+            Kind.UPDATE,
         )
-        if same:
+        if waited.ready:
             return f"original metadata of {stored.id} restored"
-        now = (later.json_object() or {}).get("metadata") or {}
+        now = (waited.exchange.json_object() or {}).get("metadata") or {}
         added = sorted(set(now) - set(original)) if isinstance(now, dict) else []
         why = f": {len(added)} key(s) added by the suite remain (the target merges updates)"
         return f"original metadata of {stored.id} could NOT be fully restored" + (
@@ -293,9 +349,15 @@ def _write_ledger(ledger: Path, entries: list[dict[str, str]]) -> None:
     ledger.write_text(json.dumps({"completions": entries}, indent=1), encoding="utf-8")
 
 
-def _object_ready(exchange: Exchange, ready: Callable[[dict[str, Any]], bool]) -> bool:
-    body = exchange.json_object()
-    return body is not None and ready(body)
+def _answer(exchange: Exchange) -> str:
+    return exchange.error or f"HTTP {exchange.status}"
+
+
+def _shown(*items: Exchange | Waited | None) -> tuple[Exchange, ...]:
+    """The exchanges to show for a mix of exchanges and waits (their last reads)."""
+    return tuple(
+        item.exchange if isinstance(item, Waited) else item for item in items if item is not None
+    )
 
 
 def _created_id(exchange: Exchange) -> str | None:

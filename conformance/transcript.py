@@ -6,13 +6,18 @@ failure report in the plugin, so a key the server echoes back is caught as well.
 
 from __future__ import annotations
 
+import hashlib
 import shlex
 from collections.abc import Iterable
+from pathlib import Path
 
 from conformance.client import Exchange
 
 REDACTED = "[REDACTED]"
 BODY_PREVIEW_CHARS = 2000
+# A request body longer than this goes to a file beside the reports, and the curl line reads
+# it from there (`--data-binary @file`): a curl line stays short enough to copy.
+CURL_INLINE_BODY_CHARS = 300
 SHOWN_RESPONSE_HEADERS = (
     "content-type",
     "content-length",
@@ -60,23 +65,35 @@ def _preview(data: bytes | None, truncated: bool = False) -> str:
     return text
 
 
-def curl_command(exchange: Exchange) -> str:
-    """A shell line that sends the same request; the key stays a $OPENAI_API_KEY reference."""
+def curl_command(exchange: Exchange, bodies: Path | None = None) -> str:
+    """A shell line that sends the same request; the key stays a $OPENAI_API_KEY reference.
+
+    A body longer than CURL_INLINE_BODY_CHARS is written to `bodies` (named by its hash) and
+    read from there; without a `bodies` folder it is cut, and the line says so.
+    """
     parts = ["curl", "-X", exchange.method, shlex.quote(exchange.url)]
     for name, value in exchange.request_headers.items():
         if name == "authorization":
             parts += ["-H", f'"Authorization: {_scheme(value)}$OPENAI_API_KEY"']
         elif name in ("content-type",):
             parts += ["-H", shlex.quote(f"{name}: {value}")]
-    if exchange.request_body is not None:
-        body = exchange.request_body.decode("utf-8", errors="backslashreplace")
-        if len(body) > BODY_PREVIEW_CHARS:
-            body = body[:BODY_PREVIEW_CHARS] + "…"
-        parts += ["-d", shlex.quote(body)]
+    data = exchange.request_body
+    if data is not None:
+        body = data.decode("utf-8", errors="backslashreplace")
+        if len(body) <= CURL_INLINE_BODY_CHARS:
+            parts += ["--data-binary", shlex.quote(body)]
+        elif bodies is not None:
+            path = bodies / f"body-{hashlib.sha256(data).hexdigest()[:16]}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            parts += ["--data-binary", shlex.quote(f"@{path}")]
+        else:
+            cut = body[:CURL_INLINE_BODY_CHARS]
+            parts += ["--data-binary", shlex.quote(cut), f"# body cut at {len(cut)} of {len(body)}"]
     return " ".join(parts)
 
 
-def format_exchange(exchange: Exchange, redact: Redactor) -> str:
+def format_exchange(exchange: Exchange, redact: Redactor, bodies: Path | None = None) -> str:
     """The request and the response (or transport error) as a few readable lines."""
     lines = [f"> {exchange.method} {exchange.url}"]
     for name, value in exchange.request_headers.items():
@@ -95,5 +112,5 @@ def format_exchange(exchange: Exchange, redact: Redactor) -> str:
             if name in exchange.response_headers:
                 lines.append(f"< {name}: {exchange.response_headers[name]}")
         lines.append(f"< {_preview(exchange.response_body, exchange.truncated)}")
-    lines.append(f"reproduce: {curl_command(exchange)}")
+    lines.append(f"reproduce: {curl_command(exchange, bodies)}")
     return redact("\n".join(lines))

@@ -1,8 +1,9 @@
 """Verdicts: what each case's outcome means for its requirement, and the run's headline.
 
-PASS / FAIL / WARN (a SHOULD that failed) / INFO (an observation) / SKIP / INCONCLUSIVE (a
-bound ran out or the target could not be set up) / ERROR (the suite itself broke). A
-requirement's verdict is the worst of its cases'.
+PASS / FAIL / WARN (a SHOULD that failed) / INFO (an observation) / SKIP / INCONCLUSIVE (the
+suite could not tell: a precondition could not be established, or the target could not be set
+up) / ERROR (the suite itself broke). A requirement's verdict is the worst of its cases'. The
+run's verdict is never PASSED while a MUST requirement is INCONCLUSIVE.
 
 XFAIL is a requirement verdict only: a case that breaks a rule is FAIL or WARN whatever a vendor
 profile says, and a known deviation listed in the profile then turns its requirement's FAIL or
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from conformance.requirements import Level, Requirement
 
@@ -41,8 +43,18 @@ SEVERITY = (
 )
 
 
-# Cases with these verdicts keep their (redacted) failure transcript in compliance.json.
-TRANSCRIBED = frozenset({Verdict.FAIL, Verdict.WARN, Verdict.ERROR})
+# Cases with these verdicts keep their (redacted) transcript in compliance.json.
+TRANSCRIBED = frozenset({Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCONCLUSIVE})
+
+
+class RunVerdict(StrEnum):
+    """The run as a whole, worst first: what the headline and the banner lead with."""
+
+    SETUP_FAILED = "SETUP FAILED"
+    ERROR = "ERROR"
+    FAILED = "FAILED"
+    INCONCLUSIVE = "INCONCLUSIVE"
+    PASSED = "PASSED"
 
 
 class Outcome(StrEnum):
@@ -52,6 +64,7 @@ class Outcome(StrEnum):
     VIOLATED = "violated"  # ConformanceFailure: the target broke the rule
     SKIPPED = "skipped"
     INCONCLUSIVE = "inconclusive"
+    SETUP_FAILED = "setup-failed"  # SetupFailed: the case could not be run at all
     SUITE_ERROR = "suite-error"
 
 
@@ -60,7 +73,7 @@ def case_verdict(level: Level, outcome: Outcome, *, strict: bool) -> Verdict:
         return Verdict.ERROR
     if outcome is Outcome.SKIPPED:
         return Verdict.SKIP
-    if outcome is Outcome.INCONCLUSIVE:
+    if outcome in (Outcome.INCONCLUSIVE, Outcome.SETUP_FAILED):
         return Verdict.INCONCLUSIVE
     if level is Level.INFO:
         return Verdict.INFO
@@ -79,6 +92,7 @@ class CaseResult:
     message: str | None = None
     observation: str | None = None
     transcript: str | None = None  # the redacted failure text, for TRANSCRIBED verdicts
+    setup_failure: str | None = None  # the cause, on the first case a setup failure stopped
 
 
 @dataclass
@@ -86,10 +100,13 @@ class RequirementResult:
     requirement: Requirement
     verdict: Verdict | None = None  # None: no case of it ran
     cases: list[CaseResult] = field(default_factory=list)
+    void_reason: str | None = None  # why a verdict was voided (the run's setup failed)
 
     @property
     def observation(self) -> str | None:
         seen = [c.observation for c in self.cases if c.observation]
+        if self.void_reason:
+            seen.insert(0, self.void_reason)
         return "; ".join(dict.fromkeys(seen)) or None
 
 
@@ -117,24 +134,79 @@ def waive(results: dict[str, RequirementResult], deviations: Iterable[str]) -> s
     return waived
 
 
-def headline(results: dict[str, RequirementResult]) -> str:
-    """One line such as "MUST 41/42 passed, SHOULD 6/8 passed, INFO 5 observed"."""
+def void(results: dict[str, RequirementResult], reason: str) -> None:
+    """A run whose setup failed judges nothing: what passed or failed becomes INCONCLUSIVE."""
+    judged = (Verdict.PASS, Verdict.FAIL, Verdict.WARN, Verdict.XFAIL)
+    for result in results.values():
+        if result.verdict in judged:
+            result.verdict = Verdict.INCONCLUSIVE
+            result.void_reason = reason
+
+
+def _ids(results: list[RequirementResult], shown: int = 5) -> str:
+    ids = [r.requirement.id for r in results]
+    more = f", +{len(ids) - shown} more" if len(ids) > shown else ""
+    return ", ".join(ids[:shown]) + more
+
+
+def _with(results: dict[str, RequirementResult], level: Level, *verdicts: Verdict) -> list[Any]:
+    return [r for r in results.values() if r.requirement.level is level and r.verdict in verdicts]
+
+
+def run_verdict(
+    results: dict[str, RequirementResult], setup_failed: str | None = None
+) -> RunVerdict:
+    """PASSED only when every MUST that ran passed (or is a known deviation) and nothing broke."""
+    verdicts = {r.verdict for r in results.values()}
+    if setup_failed:
+        return RunVerdict.SETUP_FAILED
+    if Verdict.ERROR in verdicts:
+        return RunVerdict.ERROR
+    if Verdict.FAIL in verdicts:
+        return RunVerdict.FAILED
+    if _with(results, Level.MUST, Verdict.INCONCLUSIVE):
+        return RunVerdict.INCONCLUSIVE
+    return RunVerdict.PASSED
+
+
+def scores(results: dict[str, RequirementResult]) -> str:
+    """One line such as "30/33 MUST passed, 7/8 SHOULD passed, 5 INFO observed (1 skipped)"."""
     parts = []
+    skipped = 0
     for level in (Level.MUST, Level.SHOULD, Level.INFO):
         ran = [r for r in results.values() if r.requirement.level is level and r.verdict]
         judged = [r for r in ran if r.verdict is not Verdict.SKIP]
+        skipped += len(ran) - len(judged)
         if level is Level.INFO:
             observed = sum(1 for r in judged if r.verdict is Verdict.INFO)
-            part = f"INFO {observed} observed"
+            parts.append(f"{observed} INFO observed")
         else:
             passed = sum(1 for r in judged if r.verdict is Verdict.PASS)
-            part = f"{level.value} {passed}/{len(judged)} passed"
-        extra = [
-            f"{sum(1 for r in judged if r.verdict is v)} {v.value.lower()}"
-            for v in (Verdict.XFAIL, Verdict.INCONCLUSIVE, Verdict.ERROR)
-            if any(r.verdict is v for r in judged)
-        ]
-        if len(ran) > len(judged):
-            extra.append(f"{len(ran) - len(judged)} skipped")
-        parts.append(part + (f" ({', '.join(extra)})" if extra else ""))
-    return ", ".join(parts)
+            parts.append(f"{passed}/{len(judged)} {level.value} passed")
+    return ", ".join(parts) + (f" ({skipped} skipped)" if skipped else "")
+
+
+def headline(results: dict[str, RequirementResult], setup_failed: str | None = None) -> str:
+    """The run in one line, leading with what failed, e.g. "FAILED: 3 MUST (UCC-A, UCC-B,
+    UCC-C); 1 SHOULD warned (UCC-D); 30/33 MUST passed, 7/8 SHOULD passed, 5 INFO observed"."""
+    verdict = run_verdict(results, setup_failed)
+    if verdict is RunVerdict.SETUP_FAILED:
+        return f"SETUP FAILED: {setup_failed}; no requirement was judged"
+    parts = []
+    errors = [r for r in results.values() if r.verdict is Verdict.ERROR]
+    if errors:
+        parts.append(f"the suite broke in {len(errors)} requirement(s) ({_ids(errors)})")
+    for level in (Level.MUST, Level.SHOULD):
+        failed = _with(results, level, Verdict.FAIL)
+        if failed:
+            parts.append(f"{len(failed)} {level.value} ({_ids(failed)})")
+    undecided = _with(results, Level.MUST, Verdict.INCONCLUSIVE)
+    if undecided:
+        parts.append(f"{len(undecided)} MUST could not be judged ({_ids(undecided)})")
+    warned = _with(results, Level.SHOULD, Verdict.WARN)
+    if warned:
+        parts.append(f"{len(warned)} SHOULD warned ({_ids(warned)})")
+    waived = [r for r in results.values() if r.verdict is Verdict.XFAIL]
+    if waived:
+        parts.append(f"{len(waived)} known deviation(s) ({_ids(waived)})")
+    return f"{verdict.value}: " + "; ".join([*parts, scores(results)])

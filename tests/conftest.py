@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -52,11 +53,24 @@ class SuiteRun:
         """Requirements the run failed or warned on."""
         return self.with_verdict("FAIL", "WARN")
 
+    def verdict_row(self, rid: str) -> str:
+        """The requirement's row of the terminal verdict table, its wrapped continuation
+        lines joined, whitespace squeezed."""
+        lines = self.result.outlines
+        start = next(i for i, line in enumerate(lines) if f" {rid} " in f"{line} ")
+        row = [lines[start]]
+        row += [
+            line for line in itertools.takewhile(lambda x: x.startswith(" "), lines[start + 1 :])
+        ]
+        return " ".join(" ".join(row).split())
+
     def outputs(self) -> str:
         """Everything the run wrote: terminal output and every report file."""
         texts = [str(self.result.stdout), str(self.result.stderr)]
         texts += [
-            p.read_text(encoding="utf-8", errors="replace") for p in self.reports_dir.iterdir()
+            p.read_text(encoding="utf-8", errors="replace")
+            for p in sorted(self.reports_dir.rglob("*"))
+            if p.is_file()
         ]
         return "\n".join(texts)
 

@@ -1,40 +1,49 @@
 """Hostile targets: each ends the run with a one-line verdict, in bounded time, with the
-reports written and the API key in none of them."""
+reports written and the API key in none of them.
+
+Bounded is asserted by what the run did, not by the clock (speed is the benchmark's): a write
+that never lands is waited for once per kind, and a target that stops answering is asked
+at most BREAKER_THRESHOLD times before the rest of the run fails at once.
+"""
 
 from __future__ import annotations
 
-import time
+import json
 from collections.abc import Callable
 
 import pytest
 
+from conformance.client import BREAKER_THRESHOLD
 from conformance.reference import BackgroundServer, ReferenceApi
 from tests.conftest import API_KEY, SuiteRun
 from tests.faults import hostile
+from tests.test_fault_matrix import assert_bounded
 
 Serve = Callable[[type[ReferenceApi]], BackgroundServer]
 Run = Callable[..., SuiteRun]
 
-# Generous: the point is "bounded", not fast; the benchmark measures speed.
-TIME_BOUND = 60.0
+
+def user_args(base_url: str, *extra: str) -> tuple[str, ...]:
+    """What a user types: the target, a key and a model; every other option at its default."""
+    return (f"--base-url={base_url}", f"--api-key={API_KEY}", "--model=test-model", *extra)
 
 
 def vendor_args(base_url: str, *extra: str) -> tuple[str, ...]:
-    return (
-        f"--base-url={base_url}",
-        f"--api-key={API_KEY}",
-        "--model=test-model",
-        "--consistency-timeout=0",
-        "--timeout=1",
-        *extra,
-    )
+    """For targets that hang: a short answer timeout keeps the suite's own tests short."""
+    return user_args(base_url, "--timeout=1", *extra)
 
 
-def assert_clean_failure(run: SuiteRun, elapsed: float, *phrases: str) -> None:
-    """Failed, in bounded time, reports written, the cause named, no key, no raw dump."""
+def waited_out(run: SuiteRun) -> int:
+    """How many requests the run waited the whole answer timeout for."""
+    text = json.dumps(run.compliance)
+    return text.count("< no answer within")
+
+
+def assert_clean_failure(run: SuiteRun, *phrases: str) -> None:
+    """Failed, bounded, reports written, the cause named, no key, no raw dump."""
     out = run.outputs()
     assert run.result.ret == pytest.ExitCode.TESTS_FAILED, out[-3000:]
-    assert elapsed < TIME_BOUND
+    assert_bounded(run)
     assert (run.reports_dir / "compliance.json").exists()
     assert (run.reports_dir / "report.html").exists()
     assert (run.reports_dir / "junit.xml").exists()
@@ -59,17 +68,19 @@ HOSTILE_ANSWERS: dict[str, tuple[type[ReferenceApi], str]] = {
 def test_hostile_answer_fails_with_the_problem_named(
     serve: Serve, run_suite: Run, api_class: type[ReferenceApi], phrase: str
 ) -> None:
+    """At the defaults a user runs with: an unusable update answer is judged at once, and
+    no case waits the consistency bound for a write the answer never confirmed."""
     server = serve(api_class)
-    started = time.monotonic()
-    run = run_suite(*vendor_args(server.base_url))
-    assert_clean_failure(run, time.monotonic() - started, phrase)
+    run = run_suite(*user_args(server.base_url))
+    assert_clean_failure(run, phrase)
     assert run.verdicts["UCC-RESP-STATUS"] == "FAIL"
+    assert run.compliance["writes_never_visible"] == []
 
 
 def test_persistent_503_is_retried_a_bounded_number_of_times(serve: Serve, run_suite: Run) -> None:
     """A 5xx that persists is a finding, retried a few times, never forever."""
     server = serve(hostile.AlwaysUnavailable)
-    run = run_suite(*vendor_args(server.base_url, "-k", "UCC-RESP-STATUS"))
+    run = run_suite(*user_args(server.base_url, "-k", "UCC-RESP-STATUS"))
     assert run.verdicts["UCC-RESP-STATUS"] == "FAIL"
     assert "after 3 answer(s) 503, 503, 503 retried" in run.outputs()
 
@@ -78,11 +89,10 @@ def test_persistent_503_is_retried_a_bounded_number_of_times(serve: Serve, run_s
 def test_unanswering_target_fails_fast_with_one_cause(run_suite: Run, mode: str) -> None:
     """Once the target stops answering, the rest of the run fails at once with that cause."""
     with hostile.RawServer(mode) as server:  # type: ignore[arg-type]
-        started = time.monotonic()
         run = run_suite(*vendor_args(server.base_url))
-        elapsed = time.monotonic() - started
     phrase = "no answer within 1 s" if mode == "hang" else "connection broken"
-    assert_clean_failure(run, elapsed, phrase)
+    assert_clean_failure(run, phrase)
+    assert waited_out(run) <= BREAKER_THRESHOLD
 
 
 def test_target_that_stops_answering_updates_fails_the_rest_fast(
@@ -90,13 +100,11 @@ def test_target_that_stops_answering_updates_fails_the_rest_fast(
 ) -> None:
     """Without the breaker each of ~80 update cases would wait out its 1 s timeout."""
     server = serve(hostile.HangsOnUpdate)
-    started = time.monotonic()
     run = run_suite(*vendor_args(server.base_url))
-    elapsed = time.monotonic() - started
     assert_clean_failure(
-        run, elapsed, "no answer within 1 s", "not sent: the target stopped answering earlier"
+        run, "no answer within 1 s", "not sent: the target stopped answering earlier"
     )
-    assert elapsed < 40
+    assert waited_out(run) <= BREAKER_THRESHOLD
 
 
 def test_redirect_to_another_origin_is_not_followed(serve: Serve, run_suite: Run) -> None:
@@ -108,11 +116,8 @@ def test_redirect_to_another_origin_is_not_followed(serve: Serve, run_suite: Run
 
         ToElsewhere.elsewhere = f"http://127.0.0.1:{elsewhere.port}"
         server = serve(ToElsewhere)
-        started = time.monotonic()
-        run = run_suite(*vendor_args(server.base_url))
-        assert_clean_failure(
-            run, time.monotonic() - started, "HTTP 307 redirect to", "(not followed)"
-        )
+        run = run_suite(*user_args(server.base_url))
+        assert_clean_failure(run, "HTTP 307 redirect to", "(not followed)")
     assert elsewhere.received == []
 
 
@@ -120,7 +125,7 @@ def test_occasional_rate_limits_still_give_a_clean_verdict(serve: Serve, run_sui
     """429 with Retry-After (seconds or HTTP date) is waited out; the verdict is the
     reference's: everything passes, and the retries are counted in the report."""
     server = serve(hostile.RateLimitsNowAndThen)
-    run = run_suite(*vendor_args(server.base_url, "--strict"))
+    run = run_suite(*user_args(server.base_url, "--strict"))
     assert run.result.ret == pytest.ExitCode.OK, run.outputs()[-3000:]
     assert run.with_verdict("FAIL", "WARN", "ERROR", "INCONCLUSIVE") == set()
     assert "rate-limited answers retried:" in str(run.result.stdout)
@@ -130,7 +135,7 @@ def test_key_never_appears_even_when_the_server_echoes_it(serve: Serve, run_suit
     """The canary: the server repeats the Authorization header in its answers, and a case
     fails so that answer lands in a transcript; the key is in no output."""
     server = serve(hostile.EchoesAuthorization)
-    run = run_suite(*vendor_args(server.base_url))
+    run = run_suite(*user_args(server.base_url))
     out = run.outputs()
     assert run.verdicts["UCC-SHAPE-USAGE-TOTAL"] == "FAIL"
     assert "debug_authorization" in out

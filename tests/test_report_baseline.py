@@ -50,21 +50,44 @@ def test_diff_sorts_every_change_into_one_bucket() -> None:
     assert diff(before, doc("http://b.test/v1"))["same_target"] is False
 
 
+def gated(verdict: str = "FAILED", **levels_and_verdicts: tuple[str, str]) -> dict[str, Any]:
+    """A document as the gate reads it: the run's verdict and each requirement's."""
+    requirements = [
+        {"id": rid, "level": level, "verdict": v} for rid, (level, v) in levels_and_verdicts.items()
+    ]
+    return {"verdict": verdict, "requirements": requirements}
+
+
 @pytest.mark.parametrize(
-    ("regressions", "failed", "fails"),
+    ("regressions", "failed", "document", "fails"),
     [
-        ([], ["FAIL", "FAIL"], None),
-        (["A"], ["FAIL"], "1 regression(s) against the baseline: A"),
-        ([], ["FAIL", "ERROR"], "failures the baseline cannot forgive (ERROR)"),
-        ([], ["INCONCLUSIVE"], "failures the baseline cannot forgive (INCONCLUSIVE)"),
-        ([], [None], "failures the baseline cannot forgive (no verdict)"),
+        ([], ["FAIL", "FAIL"], gated(A=("MUST", "FAIL")), None),
+        (["A"], ["FAIL"], gated(A=("MUST", "FAIL")), "1 regression(s) against the baseline: A"),
+        ([], ["FAIL", "ERROR"], gated("ERROR"), "failures the baseline cannot forgive (ERROR)"),
+        ([], [None], gated(), "failures the baseline cannot forgive (no verdict)"),
+        ([], [], gated("SETUP FAILED"), "the run's verdict is SETUP FAILED"),
+        (
+            [],
+            [],
+            gated("INCONCLUSIVE", A=("MUST", "INCONCLUSIVE"), B=("SHOULD", "INCONCLUSIVE")),
+            "1 MUST requirement(s) could not be judged: A",
+        ),
     ],
-    ids=["known-failures", "regression", "suite-error", "setup-failed", "collection-error"],
+    ids=[
+        "known-failures",
+        "regression",
+        "suite-error",
+        "collection-error",
+        "setup-failed",
+        "must-inconclusive",
+    ],
 )
 def test_gate_fails_on_regressions_and_the_suites_own_trouble(
-    regressions: list[str], failed: list[str | None], fails: str | None
+    regressions: list[str], failed: list[str | None], document: dict[str, Any], fails: str | None
 ) -> None:
-    assert gate({"regressions": regressions}, failed) == fails
+    """What the gate cannot vouch for (an error, a failed setup, a MUST it could not judge)
+    fails the gated run whatever the baseline says; known failures do not."""
+    assert gate({"regressions": regressions}, failed, document) == fails
 
 
 def saved(tmp_path: Path, name: str, *failing: str) -> str:

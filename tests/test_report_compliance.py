@@ -5,7 +5,9 @@ the suite's own errors kept apart from the vendor's failures.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -155,9 +157,22 @@ def test_suite_error_is_an_error_never_the_vendors_failure(
     verdicts = {r["id"]: r["verdict"] for r in doc["requirements"]}
     assert verdicts["UCC-LIMIT-PAIRS-16"] == "ERROR"
     assert doc["counts"]["ERROR"] == 1 and doc["counts"]["FAIL"] == 0
-    assert "(1 error)" in doc["headline"]
-    assert any(
-        "UCC-LIMIT-PAIRS-16" in line and "[the suite broke, not the target]" in line
-        for line in result.stdout.lines
-    )
+    assert doc["headline"].startswith("ERROR: the suite broke in 1 requirement(s)")
+    table = " ".join(result.stdout.str().split())
+    assert "ERROR UCC-LIMIT-PAIRS-16 MUST [the suite broke, not the target]" in table
     assert result.ret == pytest.ExitCode.TESTS_FAILED  # the suite broke: the run is not green
+
+
+def test_html_report_opens_with_the_run_verdict_in_its_colour(
+    run_against: Callable[..., SuiteRun],
+) -> None:
+    """The first thing a reader sees is the overall verdict: red when a MUST failed."""
+    run = run_against(UsageTotalOffByOne, "-m", "shape")
+    page = (run.reports_dir / "report.html").read_text(encoding="utf-8")
+    banner = re.search(
+        r"<p class='ucc-banner ucc-banner-([A-Z-]+)' id='run-verdict'>(.*?)</p>", page
+    )
+    assert banner is not None
+    assert banner.group(1) == "FAILED"
+    assert html.unescape(banner.group(2)) == run.compliance["headline"]
+    assert run.compliance["headline"].startswith("FAILED: 1 MUST (UCC-SHAPE-USAGE-TOTAL); ")

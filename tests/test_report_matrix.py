@@ -29,6 +29,7 @@ def document(
     base_url: str = "http://vendor-a.test/v1",
     *,
     fail: tuple[str, ...] = (),
+    undecided: tuple[str, ...] = (),
     embedded: bool = False,
     stopped: str | None = None,
     profile: str | None = None,
@@ -38,7 +39,13 @@ def document(
         CaseResult(
             f"case::{rid}",
             rid,
-            Verdict.FAIL if rid in fail else Verdict.INFO if "INFO" in rid else Verdict.PASS,
+            Verdict.FAIL
+            if rid in fail
+            else Verdict.INCONCLUSIVE
+            if rid in undecided
+            else Verdict.INFO
+            if "INFO" in rid
+            else Verdict.PASS,
             message="expected 400, got 200" if rid in fail else None,
         )
         for rid in catalogue()
@@ -97,6 +104,21 @@ def test_html_matrix_has_a_column_per_run_and_links_into_each_report(tmp_path: P
     assert "ucc-v-PASS" in row.group(0) and "ucc-v-FAIL" in row.group(0)
     assert "title='expected 400, got 200'" in row.group(0)
     assert page.count("<tr id='row-") == len(catalogue())
+
+
+def test_score_cell_is_green_only_when_every_must_passed(tmp_path: Path) -> None:
+    """A run that could not judge a MUST is amber, never green; a failure is red."""
+    runs = {
+        "passed": document("http://a.test/v1"),
+        "undecided": document("http://b.test/v1", undecided=("UCC-RESP-STATUS",)),
+        "failed": document("http://c.test/v1", fail=(BROKEN,), undecided=("UCC-RESP-STATUS",)),
+    }
+    paths = [str(save(tmp_path, name, doc)) for name, doc in runs.items()]
+    out = tmp_path / "reports" / "matrix.html"
+    assert main(["matrix", *paths, "-o", str(out)]) == 0
+    cells = re.findall(r"<td class='score ucc-v-([A-Z]+)'>", out.read_text("utf-8"))
+    assert cells == ["PASS", "INCONCLUSIVE", "FAIL"]
+    assert runs["undecided"]["verdict"] == "INCONCLUSIVE"
 
 
 def test_markdown_matrix_for_a_job_summary(

@@ -1,12 +1,15 @@
 """The requirement catalogue: well-formed, faithful to the page, and covered by cases.
 
-A quote the page does not contain makes a failure cite words nobody wrote; a requirement with
-no case is a promise the suite silently never checks; a case with no requirement reports a
-verdict on nothing. The issue asks for a test that fails on the last two.
+A quote the page does not contain makes a failure cite words nobody wrote, and a scraped
+fragment ("metadata map string Required") is words nobody can read; a requirement with no case
+is a promise the suite silently never checks; a case with no requirement reports a verdict on
+nothing; a case whose docstring quotes another sentence than its requirement misleads whoever
+reads the code.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,9 +25,6 @@ from conformance.requirements import CATALOGUE_PATH, Level, catalogue
 # CI checks the repo out beside a copy of shared/; a bare clone has no seed and skips.
 SEED_PAGE = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "000_66366d2119e554d3.txt"
 ID_PATTERN = re.compile(r"^UCC-[A-Z0-9-]+$")
-
-# Quotes the page does not contain as one passage (found by this test; reported, not fixed).
-MISQUOTED: dict[str, str] = {}
 
 
 def raw_entries() -> list[dict[str, Any]]:
@@ -54,16 +54,10 @@ def test_catalogue_levels_are_must_should_or_info() -> None:
 LIVE = list(catalogue().values())
 
 
-@pytest.mark.parametrize(
-    "rid",
-    [
-        pytest.param(r.id, marks=pytest.mark.xfail(strict=True, reason=MISQUOTED[r.id]))
-        if r.id in MISQUOTED
-        else r.id
-        for r in LIVE
-    ],
-    ids=[r.id for r in LIVE],
-)
+QUOTED = [r for r in LIVE if r.quote]
+
+
+@pytest.mark.parametrize("rid", [r.id for r in QUOTED], ids=[r.id for r in QUOTED])
 def test_requirement_quote_appears_in_the_seed_page(rid: str) -> None:
     """Every failure cites its quote as "The page says"; it must be the page's words."""
     if not SEED_PAGE.exists():
@@ -71,6 +65,69 @@ def test_requirement_quote_appears_in_the_seed_page(rid: str) -> None:
     page = squeeze(SEED_PAGE.read_text(encoding="utf-8"))
     quote = catalogue()[rid].quote
     assert squeeze(quote) in page, f"{rid}: {quote!r} is not on the page"
+
+
+def is_sentence(text: str) -> bool:
+    """Whole sentences: a capital first, a full stop last (not a scraped table row)."""
+    return bool(re.fullmatch(r"[A-Z].*[.)]", text.strip(), flags=re.DOTALL))
+
+
+def test_sentence_check_refuses_a_scraped_fragment() -> None:
+    """The check below must be able to fail: these are the fragments it replaced."""
+    assert not is_sentence("metadata map string Required")
+    assert not is_sentence('-H "Authorization: Bearer $FAST_API_KEY"')
+    assert is_sentence("Keys are strings with a maximum length of 64 characters.")
+
+
+def test_every_requirement_quotes_whole_sentences_or_states_its_basis() -> None:
+    """A vendor reads the quote as the rule it broke: whole sentences of the page, or, where
+    the page has none, the basis said plainly (and itself a sentence)."""
+    bad = [
+        r.id
+        for r in LIVE
+        if (r.quote and not is_sentence(r.quote)) or (r.basis and not is_sentence(r.basis))
+    ]
+    assert bad == []
+    assert [r.id for r in LIVE if not r.quote and not r.basis] == []
+
+
+def docstring_openings() -> list[tuple[str, str, str]]:
+    """(case, requirement ID, the case's docstring with whitespace squeezed) of every case."""
+    found = []
+    for path in sorted(CASES_DIR.glob("test_*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef) or not node.name.startswith("test_"):
+                continue
+            rids = [
+                d.args[0].value
+                for d in node.decorator_list
+                if isinstance(d, ast.Call)
+                and getattr(d.func, "attr", "") == "requirement"
+                and d.args
+                and isinstance(d.args[0], ast.Constant)
+            ]
+            doc = " ".join((ast.get_docstring(node, clean=False) or "").split())
+            found += [(f"{path.name}::{node.name}", str(rid), doc) for rid in rids]
+    return found
+
+
+def expected_opening(rid: str) -> str:
+    requirement = catalogue()[rid]
+    grounds = f'"{requirement.quote}"' if requirement.quote else str(requirement.basis)
+    return " ".join(f"{requirement.level.value}: {grounds}".split())
+
+
+def test_every_case_docstring_opens_with_its_requirements_quote() -> None:
+    """The docstring a reader sees beside the request must cite the requirement's own words
+    (or its basis), not another sentence, so code and report never disagree."""
+    openings = docstring_openings()
+    assert len(openings) >= len(LIVE)
+    wrong = [
+        f"{case} [{rid}]: {doc[:80]!r}"
+        for case, rid, doc in openings
+        if not doc.startswith(expected_opening(rid))
+    ]
+    assert wrong == []
 
 
 # --- coverage: every requirement has a case, every case names a requirement -----------------

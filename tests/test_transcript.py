@@ -6,7 +6,9 @@ the answer is huge, and must end in a curl line that sends the same request agai
 
 from __future__ import annotations
 
+import json
 import shlex
+from pathlib import Path
 
 import pytest
 
@@ -112,7 +114,26 @@ def test_format_exchange_ends_with_a_curl_line_using_the_environment_key() -> No
     argv = shlex.split(last.removeprefix("reproduce: "))
     assert argv[:4] == ["curl", "-X", "POST", URL]
     assert "Authorization: Bearer $OPENAI_API_KEY" in argv
-    assert argv[argv.index("-d") + 1] == body
+    assert argv[argv.index("--data-binary") + 1] == body
+
+
+def test_curl_line_reads_a_long_body_from_a_file_beside_the_reports(tmp_path: Path) -> None:
+    """A 512-character value makes a curl line nobody can copy: the body goes to a file the
+    line reads, byte for byte, and the line stays short."""
+    body = json.dumps({"metadata": {"k": "0" * 512}})
+    text = format_exchange(exchange(request_body=body.encode()), Redactor([KEY]), tmp_path)
+    last = text.splitlines()[-1]
+    argv = shlex.split(last.removeprefix("reproduce: "))
+    data = argv[argv.index("--data-binary") + 1]
+    assert data.startswith("@") and len(last) < 300
+    assert Path(data[1:]).read_text(encoding="utf-8") == body
+
+
+def test_curl_line_without_a_folder_for_bodies_says_it_cut_the_body() -> None:
+    """Where no file can be written, the line still runs, and says what it left out."""
+    body = json.dumps({"metadata": {"k": "0" * 512}})
+    last = format_exchange(exchange(request_body=body.encode()), Redactor([KEY])).splitlines()[-1]
+    assert f"# body cut at 300 of {len(body)}" in last
 
 
 def test_format_exchange_of_a_transport_error_shows_the_error_line() -> None:

@@ -15,10 +15,14 @@ from conformance.verdicts import (
     SEVERITY,
     CaseResult,
     Outcome,
+    RunVerdict,
     Verdict,
     case_verdict,
     headline,
+    run_verdict,
     summarize,
+    void,
+    waive,
 )
 
 MUST, SHOULD, INFO = Level.MUST, Level.SHOULD, Level.INFO
@@ -38,6 +42,7 @@ TABLE = [
     for outcome, verdict in (
         (Outcome.SKIPPED, V.SKIP),
         (Outcome.INCONCLUSIVE, V.INCONCLUSIVE),
+        (Outcome.SETUP_FAILED, V.INCONCLUSIVE),
         (Outcome.SUITE_ERROR, V.ERROR),
     )
 ]
@@ -105,35 +110,98 @@ def line(*entries: tuple[Level, Verdict | None]) -> str:
 HEADLINES = {
     "mixed": (
         [(MUST, V.PASS), (MUST, V.FAIL), (SHOULD, V.WARN), (INFO, V.INFO)],
-        "MUST 1/2 passed, SHOULD 0/1 passed, INFO 1 observed",
+        "FAILED: 1 MUST (UCC-1); 1 SHOULD warned (UCC-2); "
+        "1/2 MUST passed, 0/1 SHOULD passed, 1 INFO observed",
     ),
     "skipped": (
         [(MUST, V.PASS), (MUST, V.SKIP)],
-        "MUST 1/1 passed (1 skipped), SHOULD 0/0 passed, INFO 0 observed",
+        "PASSED: 1/1 MUST passed, 0/0 SHOULD passed, 0 INFO observed (1 skipped)",
     ),
     "inconclusive-and-error": (
         [(MUST, V.PASS), (MUST, V.INCONCLUSIVE), (SHOULD, V.ERROR), (SHOULD, V.SKIP)],
-        "MUST 1/2 passed (1 inconclusive), SHOULD 0/1 passed (1 error, 1 skipped), INFO 0 observed",
+        "ERROR: the suite broke in 1 requirement(s) (UCC-2); 1 MUST could not be judged "
+        "(UCC-1); 1/2 MUST passed, 0/1 SHOULD passed, 0 INFO observed (1 skipped)",
+    ),
+    "must-inconclusive": (
+        [(MUST, V.PASS), (MUST, V.INCONCLUSIVE), (SHOULD, V.INCONCLUSIVE)],
+        "INCONCLUSIVE: 1 MUST could not be judged (UCC-1); "
+        "1/2 MUST passed, 0/1 SHOULD passed, 0 INFO observed",
+    ),
+    "strict-should-fails": (
+        [(MUST, V.PASS), (SHOULD, V.FAIL)],
+        "FAILED: 1 SHOULD (UCC-1); 1/1 MUST passed, 0/1 SHOULD passed, 0 INFO observed",
     ),
     "not-run-is-not-counted": (
         [(MUST, None), (SHOULD, None), (INFO, None)],
-        "MUST 0/0 passed, SHOULD 0/0 passed, INFO 0 observed",
+        "PASSED: 0/0 MUST passed, 0/0 SHOULD passed, 0 INFO observed",
     ),
     "skipped-info-is-not-observed": (
         [(INFO, V.INFO), (INFO, V.SKIP)],
-        "MUST 0/0 passed, SHOULD 0/0 passed, INFO 1 observed (1 skipped)",
+        "PASSED: 0/0 MUST passed, 0/0 SHOULD passed, 1 INFO observed (1 skipped)",
     ),
 }
 
 
 @pytest.mark.parametrize(("entries", "expected"), HEADLINES.values(), ids=HEADLINES.keys())
-def test_headline_counts_passed_of_judged_per_level(
+def test_headline_leads_with_what_failed_then_passed_of_judged(
     entries: list[tuple[Level, Verdict | None]], expected: str
 ) -> None:
-    """The headline is what a vendor quotes: skips are annotated, never counted as judged."""
+    """The headline is what a vendor quotes: it says outright what failed or could not be
+    judged, by ID, before the counts; skips are annotated, never counted as judged."""
     assert line(*entries) == expected
 
 
 def test_headline_mentions_a_suite_error_on_an_info_requirement() -> None:
     """ "The suite broke" must show in the one line a reader sees, whatever the level."""
-    assert "1 error" in line((INFO, V.INFO), (INFO, V.ERROR))
+    assert line((INFO, V.INFO), (INFO, V.ERROR)).startswith("ERROR: the suite broke in 1")
+
+
+def test_many_failures_are_named_up_to_five_then_counted() -> None:
+    """A headline stays one line however much fails."""
+    text = line(*[(MUST, V.FAIL)] * 7)
+    assert text.startswith("FAILED: 7 MUST (UCC-0, UCC-1, UCC-2, UCC-3, UCC-4, +2 more); ")
+
+
+def test_setup_failure_voids_every_verdict_and_leads_the_headline() -> None:
+    """A run whose target could not be set up judges nothing: no PASS or FAIL survives."""
+    catalogue = {f"UCC-{i}": requirement(f"UCC-{i}") for i in range(3)}
+    results = summarize(
+        catalogue, cases("UCC-0", V.PASS) + cases("UCC-1", V.FAIL) + cases("UCC-2", V.SKIP)
+    )
+    void(results, "not judged: setup failed")
+    assert [r.verdict for r in results.values()] == [V.INCONCLUSIVE, V.INCONCLUSIVE, V.SKIP]
+    assert results["UCC-0"].observation == "not judged: setup failed"
+    text = headline(results, setup_failed="could not create a chat completion")
+    assert text == "SETUP FAILED: could not create a chat completion; no requirement was judged"
+    assert run_verdict(results, "could not create") is RunVerdict.SETUP_FAILED
+
+
+@pytest.mark.parametrize(
+    ("entries", "verdict"),
+    [
+        ([(MUST, V.PASS), (SHOULD, V.WARN), (INFO, V.INFO)], RunVerdict.PASSED),
+        ([(MUST, V.PASS), (MUST, V.INCONCLUSIVE)], RunVerdict.INCONCLUSIVE),
+        ([(MUST, V.PASS), (SHOULD, V.INCONCLUSIVE)], RunVerdict.PASSED),
+        ([(MUST, V.INCONCLUSIVE), (MUST, V.FAIL)], RunVerdict.FAILED),
+        ([(MUST, V.FAIL), (INFO, V.ERROR)], RunVerdict.ERROR),
+    ],
+    ids=["warn-passes", "must-undecided", "should-undecided", "fail", "error"],
+)
+def test_run_verdict_is_passed_only_when_every_must_was_judged_and_passed(
+    entries: list[tuple[Level, Verdict]], verdict: RunVerdict
+) -> None:
+    """Never green when unsure: a MUST that could not be judged keeps the run from PASSED."""
+    catalogue = {f"UCC-{i}": requirement(f"UCC-{i}", lvl) for i, (lvl, _) in enumerate(entries)}
+    results = summarize(
+        catalogue, [c for i, (_, v) in enumerate(entries) for c in cases(f"UCC-{i}", v)]
+    )
+    assert run_verdict(results) is verdict
+
+
+def test_a_known_deviation_does_not_keep_the_run_from_passing() -> None:
+    """A FAIL the vendor profile lists is XFAIL, which does not fail the run (until expiry)."""
+    catalogue = {"UCC-0": requirement("UCC-0"), "UCC-1": requirement("UCC-1")}
+    results = summarize(catalogue, cases("UCC-0", V.PASS) + cases("UCC-1", V.FAIL))
+    assert run_verdict(results) is RunVerdict.FAILED
+    waive(results, ["UCC-1"])
+    assert run_verdict(results) is RunVerdict.PASSED

@@ -9,6 +9,7 @@ import pytest
 from conformance.client import Client
 from conformance.expect import expect_metadata_unchanged, expect_ok, expect_status
 from conformance.failures import ConformanceFailure
+from conformance.samples import CASE
 from conformance.steps import put_known
 from conformance.target import Completion, Target
 
@@ -20,15 +21,19 @@ def wrong_key() -> str:
 
 @pytest.mark.requirement("UCC-AUTH-MISSING-401")
 def test_update_without_authorization_answers_401(api: Client, stored: Completion) -> None:
-    """MUST: the page's request carries -H "Authorization: Bearer $FAST_API_KEY"."""
-    exchange = api.update(stored.id, {"metadata": {"ucc_case": "no-key"}}, key=None)
+    """MUST: The page's example request authenticates with a bearer key (-H "Authorization: Bearer
+    $FAST_API_KEY"); in HTTP, 401 Unauthorized is the answer to a request without valid
+    credentials (RFC 9110, section 15.5.2)."""
+    exchange = api.update(stored.id, {"metadata": {CASE: "no-key"}}, key=None)
     expect_status(exchange, 401)
 
 
 @pytest.mark.requirement("UCC-AUTH-WRONG-401")
 def test_update_with_a_wrong_key_answers_401(api: Client, stored: Completion) -> None:
-    """MUST: the page's request carries -H "Authorization: Bearer $FAST_API_KEY"."""
-    exchange = api.update(stored.id, {"metadata": {"ucc_case": "wrong-key"}}, key=wrong_key())
+    """MUST: The page's example request authenticates with a bearer key (-H "Authorization: Bearer
+    $FAST_API_KEY"); in HTTP, 401 Unauthorized is the answer to a request without valid
+    credentials (RFC 9110, section 15.5.2)."""
+    exchange = api.update(stored.id, {"metadata": {CASE: "wrong-key"}}, key=wrong_key())
     expect_status(exchange, 401)
 
 
@@ -36,10 +41,12 @@ def test_update_with_a_wrong_key_answers_401(api: Client, stored: Completion) ->
 def test_update_with_a_wrong_key_changes_nothing(
     api: Client, target: Target, stored: Completion
 ) -> None:
-    """MUST: the page's request carries -H "Authorization: Bearer $FAST_API_KEY"."""
-    before = put_known(target, stored, {"ucc_case": "wrong-key-before"})
+    """MUST: The page's example request authenticates with a bearer key (-H "Authorization: Bearer
+    $FAST_API_KEY"); in HTTP, 401 Unauthorized is the answer to a request without valid
+    credentials (RFC 9110, section 15.5.2). A request refused as unauthorised has no effect."""
+    before = put_known(target, stored, {CASE: target.unique("wrong-key-before")})
     refused = api.update(
-        stored.id, {"metadata": {"ucc_case": "wrong-key-must-not-land"}}, key=wrong_key()
+        stored.id, {"metadata": {CASE: "wrong-key-must-not-land"}}, key=wrong_key()
     )
     later = api.retrieve(stored.id)
     expect_metadata_unchanged(before, expect_ok(later), (refused, later))
@@ -49,10 +56,12 @@ def test_update_with_a_wrong_key_changes_nothing(
 def test_unauthorized_answer_never_contains_the_presented_key(
     api: Client, stored: Completion
 ) -> None:
-    """MUST: the page's request carries -H "Authorization: Bearer $FAST_API_KEY"; a 401 that
-    repeats the key copies a secret into every log that records the answer."""
+    """MUST: The page's example request authenticates with a bearer key (-H "Authorization: Bearer
+    $FAST_API_KEY"); in HTTP, 401 Unauthorized is the answer to a request without valid
+    credentials (RFC 9110, section 15.5.2). The key is a secret: an answer that repeats it copies
+    it into every log that records the answer."""
     presented = wrong_key()
-    exchange = api.update(stored.id, {"metadata": {"ucc_case": "echo-key"}}, key=presented)
+    exchange = api.update(stored.id, {"metadata": {CASE: "echo-key"}}, key=presented)
     headers = " ".join(f"{k}: {v}" for k, v in exchange.response_headers.items())
     if presented in exchange.response_body.decode("utf-8", "replace") or presented in headers:
         raise ConformanceFailure("the answer contains the presented API key", (exchange,))

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from conformance.client import Client, Exchange
-from conformance.expect import expect_json_object
+from conformance.expect import expect_json_object, got
 from conformance.failures import ConformanceFailure
 from conformance.target import Completion, Target
 
@@ -44,7 +44,10 @@ def _error_object(exchange: Exchange) -> dict[str, object] | None:
 def test_client_error_carries_an_error_object_with_a_message(
     api: Client, stored: Completion, target: Target, scenario: Scenario
 ) -> None:
-    """MUST: an error answer carries {"error": {"message": ...}} (the OpenAI error envelope)."""
+    """MUST: The page documents no error format; the API it describes (OpenAI's) answers every error
+    with a JSON body {"error": {"message", "type", "param", "code"}} (the ErrorResponse of the
+    official OpenAPI document). Every 4xx answer carries at least the error object and its
+    message."""
     _error_object(scenario(api, stored, target))
 
 
@@ -53,10 +56,13 @@ def test_client_error_carries_an_error_object_with_a_message(
 def test_error_object_has_message_type_param_and_code(
     api: Client, stored: Completion, target: Target, scenario: Scenario
 ) -> None:
-    """SHOULD: the error object has message, type, param and code, as OpenAI's does."""
+    """SHOULD: The page documents no error format; the API it describes (OpenAI's) answers every
+    error with a JSON body {"error": {"message", "type", "param", "code"}} (the ErrorResponse of
+    the official OpenAPI document). The error object has all four fields."""
     exchange = scenario(api, stored, target)
-    error = _error_object(exchange)
-    if error is not None:
-        missing = [k for k in ("message", "type", "param", "code") if k not in error]
-        if missing:
-            raise ConformanceFailure(f"the error object lacks {', '.join(missing)}", (exchange,))
+    error = (exchange.json_object() or {}).get("error")
+    if not isinstance(error, dict):
+        pytest.skip(f"no error object ({got(exchange)}): whether there is one is UCC-ERR-OBJECT's")
+    missing = [k for k in ("message", "type", "param", "code") if k not in error]
+    if missing:
+        raise ConformanceFailure(f"the error object lacks {', '.join(missing)}", (exchange,))

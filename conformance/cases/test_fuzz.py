@@ -69,9 +69,9 @@ def is_client_error(status: int) -> bool:
 @one_failure
 @pytest.mark.requirement("UCC-RESP-STATUS")
 def test_fuzz_valid_update_is_accepted(case: Case[Any], fuzzer: Fuzzer) -> None:
-    """MUST: "Returns The ChatCompletion object matching the specified ID." Every update the
-    spec allows answers 200 with a JSON body; only what the page leaves open may be refused
-    (an empty key, a NUL character, astral characters counted as two), never with a 5xx."""
+    """MUST: "The ChatCompletion object matching the specified ID." Every update the spec allows
+    answers 200 with a JSON body; only what the page leaves open may be refused (an empty key, a
+    NUL character, astral characters counted as two), never with a 5xx."""
     response = fuzzer.send(case)
     checks = [not_a_server_error, positive_data_acceptance]
     if response.status_code == 200:
@@ -87,9 +87,10 @@ def test_fuzz_valid_update_is_accepted(case: Case[Any], fuzzer: Fuzzer) -> None:
 @one_failure
 @pytest.mark.requirement("UCC-META-ROUNDTRIP-RETRIEVE")
 def test_fuzz_accepted_update_reads_back_exactly(case: Case[Any], fuzzer: Fuzzer) -> None:
-    """MUST: "This can be useful for storing additional information about the object in a
-    structured format" Whatever generated pairs are accepted come back exactly on retrieve
-    (control characters, odd Unicode and all); refusals are UCC-RESP-STATUS's to judge."""
+    """MUST: "Set of 16 key-value pairs that can be attached to an object. This can be useful for
+    storing additional information about the object in a structured format, and querying for
+    objects via API or the dashboard." Whatever generated pairs are accepted come back exactly on
+    retrieve (control characters, odd Unicode and all); refusals are UCC-RESP-STATUS's to judge."""
     response = fuzzer.send(case)
     if response.status_code == 200:
         fuzzer.read_back(case, dict(body_of(case)["metadata"]))
@@ -99,9 +100,8 @@ def test_fuzz_accepted_update_reads_back_exactly(case: Case[Any], fuzzer: Fuzzer
 @one_failure
 @pytest.mark.requirement("UCC-RESP-SCHEMA")
 def test_fuzz_accepted_update_answers_a_chat_completion(case: Case[Any], fuzzer: Fuzzer) -> None:
-    """MUST: "The chat completion object: Represents a chat completion response returned by
-    model, based on the provided input." Every 200 answer to a generated update validates
-    against the chat completion object."""
+    """MUST: "Represents a chat completion response returned by model, based on the provided input."
+    Every 200 answer to a generated update validates against the chat completion object."""
     response = fuzzer.send(case)
     if response.status_code == 200:
         fuzzer.check(case, response, [response_schema_conformance])
@@ -114,9 +114,10 @@ def test_fuzz_accepted_update_answers_a_chat_completion(case: Case[Any], fuzzer:
 def test_fuzz_invalid_update_is_refused_and_changes_nothing(
     case: Case[Any], fuzzer: Fuzzer
 ) -> None:
-    """MUST: "Request body: metadata map string Required" Every update that breaks the spec
-    is refused with a 4xx, never accepted and never a 5xx, and the stored metadata is what it
-    was before it; `"metadata": null` is left open (UCC-INFO-NULL-METADATA)."""
+    """MUST: The page's request body is a JSON object whose one field, metadata, is Required and a
+    map of strings. Every update that breaks the spec is refused with a 4xx, never accepted and
+    never a 5xx, and the stored metadata is what it was before it; `"metadata": null` is left
+    open (UCC-INFO-NULL-METADATA)."""
     fuzzer.known_state()
     response = fuzzer.send(case)
     checks = [not_a_server_error]
@@ -133,8 +134,10 @@ def test_fuzz_invalid_update_is_refused_and_changes_nothing(
 @one_failure
 @pytest.mark.requirement("UCC-ERR-OBJECT")
 def test_fuzz_refusal_carries_an_error_object(case: Case[Any], fuzzer: Fuzzer) -> None:
-    """MUST: "Returns The ChatCompletion object matching the specified ID." Every 4xx answer
-    to a generated invalid update is JSON with an `error` object holding a `message`."""
+    """MUST: The page documents no error format; the API it describes (OpenAI's) answers every error
+    with a JSON body {"error": {"message", "type", "param", "code"}} (the ErrorResponse of the
+    official OpenAPI document). Every 4xx answer to a generated invalid update is JSON with an
+    `error` object holding a `message`."""
     response = fuzzer.send(case)
     if is_client_error(response.status_code):
         fuzzer.check(case, response, [content_type_conformance, response_schema_conformance])
@@ -164,9 +167,10 @@ def scenario(expected: AuthScenario) -> Callable[[Failure], bool]:
 @one_failure
 @pytest.mark.requirement("UCC-AUTH-MISSING-401")
 def test_fuzz_valid_update_without_a_key_is_refused(case: Case[Any], fuzzer: Fuzzer) -> None:
-    """MUST: the page's request carries -H "Authorization: Bearer $FAST_API_KEY". Each
-    accepted generated update is sent again without the key (Schemathesis's ignored_auth),
-    and must be refused."""
+    """MUST: The page's example request authenticates with a bearer key (-H "Authorization: Bearer
+    $FAST_API_KEY"); in HTTP, 401 Unauthorized is the answer to a request without valid
+    credentials (RFC 9110, section 15.5.2). Each accepted generated update is sent again without
+    the key (Schemathesis's ignored_auth), and must be refused."""
     response = fuzzer.send(case)
     fuzzer.check(case, response, [ignored_auth], counts=scenario(AuthScenario.NO_AUTH))
 
@@ -175,9 +179,10 @@ def test_fuzz_valid_update_without_a_key_is_refused(case: Case[Any], fuzzer: Fuz
 @one_failure
 @pytest.mark.requirement("UCC-AUTH-WRONG-401")
 def test_fuzz_valid_update_with_a_wrong_key_is_refused(case: Case[Any], fuzzer: Fuzzer) -> None:
-    """MUST: the page's request carries -H "Authorization: Bearer $FAST_API_KEY". Each
-    accepted generated update is sent again with a wrong key (Schemathesis's ignored_auth),
-    and must be refused."""
+    """MUST: The page's example request authenticates with a bearer key (-H "Authorization: Bearer
+    $FAST_API_KEY"); in HTTP, 401 Unauthorized is the answer to a request without valid
+    credentials (RFC 9110, section 15.5.2). Each accepted generated update is sent again with a
+    wrong key (Schemathesis's ignored_auth), and must be refused."""
     response = fuzzer.send(case)
     fuzzer.check(case, response, [ignored_auth], counts=scenario(AuthScenario.INVALID_AUTH))
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 
 from conformance.client import Client
-from conformance.expect import expect_client_error, expect_status
+from conformance.expect import expect_client_error, expect_refusal_status, expect_status
 from conformance.target import Target
 
 
 @pytest.mark.requirement("UCC-ID-UNKNOWN-404")
 def test_update_of_an_unknown_id_answers_404(api: Client, target: Target) -> None:
-    """MUST: "completion_id string Required The ID of the chat completion to update." """
+    """MUST: "The ID of the chat completion to update." """
     exchange = api.update(f"chatcmpl-uccmissing{target.nonce}", {"metadata": {"k": "v"}})
     expect_status(exchange, 404)
 
@@ -29,7 +29,7 @@ def test_update_of_a_store_false_completion_answers_404(api: Client, unstored_id
     """SHOULD: "Only chat completions that have been created with the store parameter set to
     true can be modified." An unstored completion is, to the API, an unknown id."""
     exchange = api.update(unstored_id, {"metadata": {"ucc_case": "store-false"}})
-    expect_status(exchange, 404)
+    expect_refusal_status(exchange, 404, "UCC-STORE-FALSE-REJECTED")
 
 
 @pytest.mark.requirement("UCC-DELETED-REJECTED")
@@ -45,4 +45,4 @@ def test_update_of_a_deleted_completion_answers_404(api: Client, deleted_id: str
     """SHOULD: "Only chat completions that have been created with the store parameter set to
     true can be modified." A deleted completion is, to the API, an unknown id."""
     exchange = api.update(deleted_id, {"metadata": {"ucc_case": "deleted"}})
-    expect_status(exchange, 404)
+    expect_refusal_status(exchange, 404, "UCC-DELETED-REJECTED")

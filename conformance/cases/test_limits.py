@@ -6,15 +6,26 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.client import Client
+from conformance.client import Client, Exchange
 from conformance.expect import (
     expect_client_error,
     expect_metadata_unchanged,
     expect_ok,
-    expect_status,
+    got,
 )
-from conformance.samples import MAX_KEY, MAX_PAIRS, MAX_VALUE, key_of, pairs
-from conformance.steps import put_known, read_back
+from conformance.samples import (
+    CASE,
+    KEY_64,
+    KEY_64_CJK,
+    KEY_64_LATIN,
+    MAX_KEY,
+    MAX_PAIRS,
+    MAX_VALUE,
+    A,
+    key_of,
+    pairs,
+)
+from conformance.steps import accepted, lacks_room, put_known, read_back, sixteen_that_fit
 from conformance.target import Completion, Target
 
 
@@ -22,29 +33,11 @@ def _refused_and_unchanged(
     api: Client, target: Target, stored: Completion, sent: dict[str, str], case: str
 ) -> None:
     """The over-limit update is refused with 4xx, and the stored metadata stays as it was."""
-    before = put_known(target, stored, {"ucc_case": case})
+    before = put_known(target, stored, {CASE: target.unique(case)})
     exchange = api.update(stored.id, {"metadata": sent})
     expect_client_error(exchange)
     later = api.retrieve(stored.id)
     expect_metadata_unchanged(before, expect_ok(later), (exchange, later))
-
-
-@pytest.mark.requirement("UCC-LIMIT-PAIRS-16")
-def test_sixteen_pairs_are_accepted_and_stored(
-    api: Client, target: Target, stored: Completion
-) -> None:
-    """MUST: "Set of 16 key-value pairs that can be attached to an object." """
-    sent = pairs(MAX_PAIRS, "p16")
-    expect_status(api.update(stored.id, {"metadata": sent}), 200)
-    read_back(target, stored.id, sent)
-
-
-@pytest.mark.requirement("UCC-LIMIT-PAIRS-17")
-def test_seventeen_pairs_are_rejected_and_nothing_stored(
-    api: Client, target: Target, stored: Completion
-) -> None:
-    """MUST: "Set of 16 key-value pairs that can be attached to an object." """
-    _refused_and_unchanged(api, target, stored, pairs(MAX_PAIRS + 1, "p17"), "limit-pairs-17")
 
 
 @pytest.mark.requirement("UCC-LIMIT-KEY-64")
@@ -52,9 +45,10 @@ def test_sixty_four_character_key_is_accepted_and_stored(
     api: Client, target: Target, stored: Completion
 ) -> None:
     """MUST: "Keys are strings with a maximum length of 64 characters." """
-    sent = {key_of(MAX_KEY, "k64_"): "sixty-four"}
-    expect_status(api.update(stored.id, {"metadata": sent}), 200)
-    read_back(target, stored.id, sent)
+    sent = {KEY_64: "sixty-four"}
+    exchange = api.update(stored.id, {"metadata": sent})
+    accepted(target, stored, exchange, sent)
+    read_back(target, stored, exchange, sent)
 
 
 @pytest.mark.requirement("UCC-LIMIT-KEY-65")
@@ -71,9 +65,10 @@ def test_five_hundred_twelve_character_value_is_accepted_and_stored(
     api: Client, target: Target, stored: Completion
 ) -> None:
     """MUST: "Values are strings with a maximum length of 512 characters." """
-    sent = {"v512": "v" * MAX_VALUE}
-    expect_status(api.update(stored.id, {"metadata": sent}), 200)
-    read_back(target, stored.id, sent)
+    sent = {A: "v" * MAX_VALUE}
+    exchange = api.update(stored.id, {"metadata": sent})
+    accepted(target, stored, exchange, sent)
+    read_back(target, stored, exchange, sent)
 
 
 @pytest.mark.requirement("UCC-LIMIT-VALUE-513")
@@ -81,14 +76,14 @@ def test_five_hundred_thirteen_character_value_is_rejected_and_nothing_stored(
     api: Client, target: Target, stored: Completion
 ) -> None:
     """MUST: "Values are strings with a maximum length of 512 characters." """
-    _refused_and_unchanged(api, target, stored, {"v513": "v" * (MAX_VALUE + 1)}, "limit-value-513")
+    _refused_and_unchanged(api, target, stored, {A: "v" * (MAX_VALUE + 1)}, "limit-value-513")
 
 
 NON_ASCII_AT_THE_LIMIT = {
-    "key-2-byte": {"é" * MAX_KEY: "two-byte key"},
-    "key-3-byte": {"日" * MAX_KEY: "three-byte key"},
-    "value-2-byte": {"v_latin": "é" * MAX_VALUE},
-    "value-3-byte": {"v_cjk": "日" * MAX_VALUE},
+    "key-2-byte": {KEY_64_LATIN: "two-byte key"},
+    "key-3-byte": {KEY_64_CJK: "three-byte key"},
+    "value-2-byte": {A: "é" * MAX_VALUE},
+    "value-3-byte": {A: "日" * MAX_VALUE},
 }
 
 
@@ -99,34 +94,73 @@ def test_limits_count_characters_not_utf8_bytes(
 ) -> None:
     """MUST: "Keys are strings with a maximum length of 64 characters. Values are strings with a
     maximum length of 512 characters." """
-    expect_status(api.update(stored.id, {"metadata": sent}), 200)
-    read_back(target, stored.id, sent)
+    exchange = api.update(stored.id, {"metadata": sent})
+    accepted(target, stored, exchange, sent)
+    read_back(target, stored, exchange, sent)
+
+
+@pytest.mark.requirement("UCC-LIMIT-PAIRS-16")
+def test_sixteen_pairs_are_accepted_and_stored(
+    api: Client, target: Target, stored: Completion
+) -> None:
+    """MUST: "Set of 16 key-value pairs that can be attached to an object." """
+    sent = pairs(MAX_PAIRS, "p16")
+    exchange = api.update(stored.id, {"metadata": sent})
+    room = lacks_room(target, stored, exchange, sent)
+    if room is not None:
+        # A target that merges keeps the pairs the suite wrote before: 16 pairs that include
+        # them merge into exactly 16.
+        sent = sixteen_that_fit(room[1])
+        exchange = api.update(stored.id, {"metadata": sent})
+    expect_ok(exchange)
+    read_back(target, stored, exchange, sent)
+
+
+@pytest.mark.requirement("UCC-LIMIT-PAIRS-17")
+def test_seventeen_pairs_are_rejected_and_nothing_stored(
+    api: Client, target: Target, stored: Completion
+) -> None:
+    """MUST: "Set of 16 key-value pairs that can be attached to an object." """
+    _refused_and_unchanged(api, target, stored, pairs(MAX_PAIRS + 1, "p17"), "limit-pairs-17")
+
+
+def _observed_acceptance(
+    target: Target, stored: Completion, exchange: Exchange, sent: dict[str, str]
+) -> str:
+    if exchange.status == 200:
+        return "accepted"
+    if lacks_room(target, stored, exchange, sent) is not None:
+        return (
+            "not observed: the target merges updates and the shared completion holds 16 pairs "
+            "already"
+        )
+    return f"rejected ({got(exchange)})"
 
 
 @pytest.mark.requirement("UCC-INFO-EMPTY-KEY")
 def test_observe_whether_an_empty_key_is_accepted(
-    api: Client, stored: Completion, observe: Callable[[str], None]
+    api: Client, target: Target, stored: Completion, observe: Callable[[str], None]
 ) -> None:
     """INFO: "Keys are strings with a maximum length of 64 characters." """
-    exchange = api.update(stored.id, {"metadata": {"": "empty key"}})
-    observe(
-        "accepted"
-        if exchange.status == 200
-        else f"rejected ({exchange.error or f'HTTP {exchange.status}'})"
-    )
+    sent = {"": "empty key"}
+    exchange = api.update(stored.id, {"metadata": sent})
+    observe(_observed_acceptance(target, stored, exchange, sent))
 
 
 @pytest.mark.requirement("UCC-INFO-ASTRAL-LENGTH")
 def test_observe_how_astral_characters_are_counted(
-    api: Client, stored: Completion, observe: Callable[[str], None]
+    api: Client, target: Target, stored: Completion, observe: Callable[[str], None]
 ) -> None:
     """INFO: "Keys are strings with a maximum length of 64 characters." A key of 64 characters
     outside the BMP is 128 UTF-16 code units and 256 UTF-8 bytes."""
-    exchange = api.update(stored.id, {"metadata": {"\U0001d11e" * MAX_KEY: "astral"}})
+    sent = {"\U0001d11e" * MAX_KEY: "astral"}
+    exchange = api.update(stored.id, {"metadata": sent})
     if exchange.status == 200:
         observe("one character each (64 astral characters accepted as a key)")
     else:
+        seen = _observed_acceptance(target, stored, exchange, sent)
         observe(
-            "counted as more than one (64 astral characters rejected: "
-            f"{exchange.error or f'HTTP {exchange.status}'})"
+            seen
+            if seen.startswith("not observed")
+            else f"counted as more than one (64 astral characters {seen})"
         )

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from conformance.client import Client
+from conformance.client import Client, Exchange
+from conformance.consistency import Kind, Seen, holds
 from conformance.expect import (
     accepted_body,
     expect_documented_fields_equal,
@@ -15,21 +16,22 @@ from conformance.expect import (
     expect_ok,
     expect_pairs_held,
     expect_status,
+    got,
 )
-from conformance.failures import ConformanceFailure, Inconclusive
-from conformance.samples import ROUND_TRIP
-from conformance.steps import holds, put_known, read_back
+from conformance.failures import ConformanceFailure
+from conformance.samples import CASE, ROUND_TRIP, B, C
+from conformance.steps import accepted, merges, put_known, read_back
 from conformance.target import Completion, Target
 
 
 @pytest.mark.requirement("UCC-META-ROUNDTRIP-RESPONSE")
 @pytest.mark.parametrize("sent", ROUND_TRIP.values(), ids=ROUND_TRIP.keys())
 def test_sent_pairs_come_back_exactly_in_the_answer(
-    api: Client, stored: Completion, sent: dict[str, str]
+    api: Client, target: Target, stored: Completion, sent: dict[str, str]
 ) -> None:
     """MUST: "Set of 16 key-value pairs that can be attached to an object." """
     exchange = api.update(stored.id, {"metadata": sent})
-    body = expect_ok(exchange)
+    body = accepted(target, stored, exchange, sent)
     if body.get("metadata") is not None:  # judged when the answer carries metadata
         expect_pairs_held(sent, body["metadata"], exchange, "update answer")
 
@@ -39,15 +41,18 @@ def test_sent_pairs_come_back_exactly_in_the_answer(
 def test_sent_pairs_come_back_exactly_on_retrieve(
     api: Client, target: Target, stored: Completion, sent: dict[str, str]
 ) -> None:
-    """MUST: "This can be useful for storing additional information about the object in a
-    structured format" """
-    expect_ok(api.update(stored.id, {"metadata": sent}))
-    read_back(target, stored.id, sent)
+    """MUST: "Set of 16 key-value pairs that can be attached to an object. This can be useful for
+    storing additional information about the object in a structured format, and querying for
+    objects via API or the dashboard." """
+    exchange = api.update(stored.id, {"metadata": sent})
+    accepted(target, stored, exchange, sent)
+    read_back(target, stored, exchange, sent)
 
 
 @pytest.mark.requirement("UCC-META-EMPTY-ACCEPTED")
 def test_empty_metadata_map_is_accepted(api: Client, stored: Completion) -> None:
-    """MUST: "metadata map string Required": an empty map is a map."""
+    """MUST: The page's request body table lists metadata as Required, of type map with string
+    values. An empty map is a map."""
     exchange = api.update(stored.id, {"metadata": {}})
     expect_status(exchange, 200)
 
@@ -57,12 +62,12 @@ def test_update_leaves_every_other_field_unchanged(
     api: Client, target: Target, stored: Completion
 ) -> None:
     """MUST: "Currently, the only supported modification is to update the metadata field." """
-    before = put_known(target, stored, {"ucc_case": "only-metadata-before"})
-    sent = {"ucc_case": "only-metadata-after"}
+    before = put_known(target, stored, {CASE: target.unique("only-metadata-before")})
+    sent = {CASE: "only-metadata-after"}
     exchange = api.update(stored.id, {"metadata": sent})
     body = accepted_body(exchange)
     expect_documented_fields_equal(before, body, exchange, "update answer")
-    later, after = read_back(target, stored.id, sent)
+    later, after = read_back(target, stored, exchange, sent)
     expect_documented_fields_equal(before, after, later, "later retrieve")
 
 
@@ -84,8 +89,8 @@ def test_fields_other_than_metadata_change_nothing(
     api: Client, target: Target, stored: Completion, extra: dict[str, Any]
 ) -> None:
     """MUST: "Currently, the only supported modification is to update the metadata field." """
-    before = put_known(target, stored, {"ucc_case": "extra-fields-before"})
-    exchange = api.update(stored.id, {"metadata": {"ucc_case": "extra-fields"}, **extra})
+    before = put_known(target, stored, {CASE: target.unique("extra-fields-before")})
+    exchange = api.update(stored.id, {"metadata": {CASE: "extra-fields"}, **extra})
     if exchange.status == 200:
         answer = expect_json_object(exchange)
         expect_documented_fields_equal(before, answer, exchange, "update answer")
@@ -93,7 +98,7 @@ def test_fields_other_than_metadata_change_nothing(
     if later.status != 200:
         raise ConformanceFailure(
             f"after an update carrying {sorted(extra)}, the completion can no longer be "
-            f"retrieved ({later.error or f'HTTP {later.status}'})",
+            f"retrieved ({got(later)})",
             (exchange, later),
         )
     expect_documented_fields_equal(before, expect_json_object(later), later, "later retrieve")
@@ -102,29 +107,37 @@ def test_fields_other_than_metadata_change_nothing(
 @pytest.mark.requirement("UCC-UPDATE-EXTRA-FIELDS-REJECTED")
 def test_fields_other_than_metadata_are_rejected_with_400(api: Client, stored: Completion) -> None:
     """SHOULD: "Currently, the only supported modification is to update the metadata field." """
-    exchange = api.update(stored.id, {"metadata": {"ucc_case": "extra"}, "model": "ucc-other"})
+    exchange = api.update(stored.id, {"metadata": {CASE: "extra"}, "model": "ucc-other"})
     expect_status(exchange, 400)
 
 
-def _wait_for_pairs_to_go(target: Target, stored: Completion, pairs: dict[str, str]) -> bool:
-    """True when the pairs disappear from the stored map within the consistency bound."""
-    _, gone = target.wait_for(
+def _still_holds(target: Target, stored: Completion, pairs: dict[str, str]) -> bool:
+    """True when the pairs are still stored after watching for a while: an observation, so
+    the watch lasts a few times the slowest write seen, not the whole consistency bound."""
+
+    def gone(read: Exchange) -> Seen:
+        if read.status != 200:
+            return Seen.OTHER
+        return (
+            Seen.STALE if holds((read.json_object() or {}).get("metadata"), pairs) else Seen.READY
+        )
+
+    watched = target.consistency.wait(
         lambda: target.client.retrieve(stored.id),
-        lambda ex: ex.status == 200 and not holds((ex.json_object() or {}).get("metadata"), pairs),
+        gone,
+        kind=None,
+        bound=target.consistency.observation_bound(),
     )
-    return gone
+    return watched.timed_out
 
 
 @pytest.mark.requirement("UCC-INFO-MERGE-SEMANTICS")
 def test_observe_whether_an_update_replaces_or_merges(
-    api: Client, target: Target, stored: Completion, observe: Callable[[str], None]
+    target: Target, stored: Completion, observe: Callable[[str], None]
 ) -> None:
-    """INFO: "Currently, the only supported modification is to update the metadata field." """
-    put_known(target, stored, {"ucc_merge_first": "1"})
-    sent = {"ucc_merge_second": "2"}
-    accepted_body(api.update(stored.id, {"metadata": sent}))
-    _, after = read_back(target, stored.id, sent)
-    if "ucc_merge_first" in (after.get("metadata") or {}):
+    """INFO: "Currently, the only supported modification is to update the metadata field."
+    Two plain updates with different keys (conformance.steps.merges, learned once a run)."""
+    if merges(target, stored):
         observe("merge: pairs not sent are kept")
     else:
         observe("replace: the sent map replaces the stored one")
@@ -134,73 +147,79 @@ def test_observe_whether_an_update_replaces_or_merges(
 def test_observe_what_an_empty_map_does(
     api: Client, target: Target, stored: Completion, observe: Callable[[str], None]
 ) -> None:
-    """INFO: "metadata map string Required" """
-    pairs = {"ucc_empty_map": "present"}
+    """INFO: The page's request body table lists metadata as Required, of type map with string
+    values."""
+    pairs = {B: target.unique("present before the empty map")}
     put_known(target, stored, pairs)
     exchange = api.update(stored.id, {"metadata": {}})
     if exchange.status != 200:
-        observe(f"rejected with {exchange.error or f'HTTP {exchange.status}'}")
-    elif _wait_for_pairs_to_go(target, stored, pairs):
-        observe("clears the stored pairs")
-    else:
+        observe(f"rejected with {got(exchange)}")
+    elif _still_holds(target, stored, pairs):
         observe("leaves the stored pairs")
+    else:
+        observe("clears the stored pairs")
 
 
 @pytest.mark.requirement("UCC-INFO-NULL-METADATA")
 def test_observe_what_null_metadata_does(
     api: Client, target: Target, stored: Completion, observe: Callable[[str], None]
 ) -> None:
-    """INFO: "metadata map string Required" """
-    pairs = {"ucc_null_map": "present"}
+    """INFO: The page's request body table lists metadata as Required, of type map with string
+    values."""
+    pairs = {C: target.unique("present before null")}
     put_known(target, stored, pairs)
     exchange = api.update(stored.id, {"metadata": None})
     if exchange.status != 200:
-        observe(f"rejected with {exchange.error or f'HTTP {exchange.status}'}")
-    elif _wait_for_pairs_to_go(target, stored, pairs):
-        observe("accepted; clears the stored pairs")
-    else:
+        observe(f"rejected with {got(exchange)}")
+    elif _still_holds(target, stored, pairs):
         observe("accepted; leaves the stored pairs")
+    else:
+        observe("accepted; clears the stored pairs")
 
 
 @pytest.mark.requirement("UCC-LIST-METADATA-FILTER")
 def test_listing_by_metadata_finds_the_new_value_not_the_old(
     api: Client, target: Target, stored: Completion
 ) -> None:
-    """SHOULD: "This can be useful for ... querying for objects via API or the dashboard." """
+    """SHOULD: "This can be useful for storing additional information about the object in a
+    structured format, and querying for objects via API or the dashboard." """
     old, new = f"old-{target.nonce}", f"new-{target.nonce}"
-    put_known(target, stored, {"ucc_list": old})
-    accepted_body(api.update(stored.id, {"metadata": {"ucc_list": new}}))
-    probe = api.list({"metadata[ucc_list]": new, "limit": "100"})
+    put_known(target, stored, {CASE: old})
+    write = api.update(stored.id, {"metadata": {CASE: new}})
+    accepted_body(write)
+    probe = api.list({f"metadata[{CASE}]": new, "limit": "100"})
     if probe.status in (404, 405, 501):
         pytest.skip(
             f"the target offers no list endpoint (GET /chat/completions: HTTP {probe.status})"
         )
 
-    def ids(exchange: Any) -> list[Any]:
-        body = expect_ok(exchange)
-        data = body.get("data")
-        if not isinstance(data, list):
-            raise ConformanceFailure("the list answer has no data array", (exchange,))
-        return [item.get("id") for item in data if isinstance(item, dict)]
+    def listed(exchange: Exchange) -> Seen:
+        ids = _listed_ids(exchange)
+        return Seen.OTHER if ids is None else Seen.READY if stored.id in ids else Seen.STALE
 
-    found, ok = target.wait_for(
-        lambda: api.list({"metadata[ucc_list]": new, "limit": "100"}),
-        lambda ex: ex.status == 200 and stored.id in ids(ex),
+    waited = target.consistency.wait(
+        lambda: api.list({f"metadata[{CASE}]": new, "limit": "100"}), listed, Kind.UPDATE
     )
-    if not ok:
-        ids(found)
-        if target.settings.consistency_timeout > 0:
-            raise Inconclusive(
-                f"listing by the new value did not find the completion within "
-                f"{target.settings.consistency_timeout:g} s"
-            )
+    if not waited.ready:
+        if _listed_ids(waited.exchange) is None:
+            expect_ok(waited.exchange)
+            raise ConformanceFailure("the list answer has no data array", (waited.exchange,))
         raise ConformanceFailure(
-            f"listing with metadata[ucc_list]={new} does not return the updated completion",
-            (found,),
+            waited.not_visible(f"the completion listed under metadata[{CASE}]={new}"),
+            (write, waited.exchange),
         )
-    stale = api.list({"metadata[ucc_list]": old, "limit": "100"})
-    if stored.id in ids(stale):
+    stale = api.list({f"metadata[{CASE}]": old, "limit": "100"})
+    if stored.id in (_listed_ids(stale) or []):
         raise ConformanceFailure(
-            f"listing with the old value metadata[ucc_list]={old} still returns the completion",
-            (stale,),
+            f"listing with the old value metadata[{CASE}]={old} still returns the completion",
+            (write, stale),
         )
+
+
+def _listed_ids(exchange: Exchange) -> list[Any] | None:
+    """The ids on a list page; None when the answer is not a list page."""
+    body = exchange.json_object() if exchange.status == 200 else None
+    data = body.get("data") if body is not None else None
+    if not isinstance(data, list):
+        return None
+    return [item.get("id") for item in data if isinstance(item, dict)]

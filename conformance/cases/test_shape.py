@@ -7,13 +7,14 @@ import pytest
 from conformance.client import Client
 from conformance.expect import FINISH_REASONS, accepted_body
 from conformance.failures import ConformanceFailure
+from conformance.samples import CASE
 from conformance.target import Completion
 
 
 @pytest.mark.requirement("UCC-SHAPE-USAGE-TOTAL")
 def test_usage_total_is_prompt_plus_completion(api: Client, stored: Completion) -> None:
     """MUST: "Total number of tokens used in the request (prompt + completion)." """
-    exchange = api.update(stored.id, {"metadata": {"ucc_case": "usage"}})
+    exchange = api.update(stored.id, {"metadata": {CASE: "usage"}})
     usage = accepted_body(exchange).get("usage")
     if not isinstance(usage, dict):
         raise ConformanceFailure(
@@ -36,9 +37,8 @@ def test_usage_total_is_prompt_plus_completion(api: Client, stored: Completion) 
 
 @pytest.mark.requirement("UCC-SHAPE-CREATED-INTEGER")
 def test_created_is_an_integer(api: Client, stored: Completion) -> None:
-    """MUST: "created integer The Unix timestamp (in seconds) of when the chat completion was
-    created." """
-    exchange = api.update(stored.id, {"metadata": {"ucc_case": "created"}})
+    """MUST: "The Unix timestamp (in seconds) of when the chat completion was created." """
+    exchange = api.update(stored.id, {"metadata": {CASE: "created"}})
     created = accepted_body(exchange).get("created")
     if type(created) is not int:
         raise ConformanceFailure(
@@ -50,8 +50,8 @@ def test_created_is_an_integer(api: Client, stored: Completion) -> None:
 def test_choices_carry_index_assistant_role_and_finish_reason(
     api: Client, stored: Completion
 ) -> None:
-    """MUST: "choices array A list of chat completion choices." """
-    exchange = api.update(stored.id, {"metadata": {"ucc_case": "choices"}})
+    """MUST: "A list of chat completion choices." """
+    exchange = api.update(stored.id, {"metadata": {CASE: "choices"}})
     choices = accepted_body(exchange).get("choices")
     if not isinstance(choices, list) or not choices:
         raise ConformanceFailure(f"choices is not a non-empty array: {choices!r:.120}", (exchange,))
@@ -74,8 +74,9 @@ def test_choices_carry_index_assistant_role_and_finish_reason(
 
 @pytest.mark.requirement("UCC-SHAPE-LOGPROBS-REFUSAL")
 def test_choices_carry_logprobs_and_refusal(api: Client, stored: Completion) -> None:
-    """SHOULD: "logprobs object or null ... refusal string or null": present, null allowed."""
-    exchange = api.update(stored.id, {"metadata": {"ucc_case": "logprobs"}})
+    """SHOULD: "Log probability information for the choice." Each choice carries logprobs and its
+    message refusal ("string or null"): present, null allowed."""
+    exchange = api.update(stored.id, {"metadata": {CASE: "logprobs"}})
     choices = accepted_body(exchange).get("choices")
     for n, choice in enumerate(choices if isinstance(choices, list) else []):
         message = choice.get("message") if isinstance(choice, dict) else None

@@ -7,6 +7,7 @@ import pytest
 from conformance.client import Client, Exchange
 from conformance.expect import expect_metadata_unchanged, expect_ok
 from conformance.failures import ConformanceFailure
+from conformance.samples import CASE
 from conformance.steps import put_known
 from conformance.target import Completion, Target
 
@@ -27,9 +28,9 @@ def test_another_projects_key_cannot_read_update_or_delete(
     other = target.settings.second_api_key
     if not other:
         pytest.skip("needs a key of another project: pass --second-api-key")
-    before = put_known(target, stored, {"ucc_case": "tenancy"})
+    before = put_known(target, stored, {CASE: target.unique("tenancy")})
     read = api.retrieve(stored.id, key=other)
-    update = api.update(stored.id, {"metadata": {"ucc_case": "stolen"}}, key=other)
+    update = api.update(stored.id, {"metadata": {CASE: "stolen"}}, key=other)
     delete = api.delete(stored.id, key=other)
     _refused(read, "retrieve")
     _refused(update, "update")

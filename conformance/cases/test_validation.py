@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from conformance.client import Client, encode_json
-from conformance.expect import expect_client_error, expect_status
+from conformance.expect import expect_client_error, expect_refusal_status
 from conformance.target import Completion
 
 NON_STRING_VALUES: dict[str, Any] = {
@@ -42,7 +42,8 @@ NOT_A_MAP: dict[str, Any] = {
 def test_metadata_that_is_not_a_map_is_rejected(
     api: Client, stored: Completion, metadata: Any
 ) -> None:
-    """MUST: "metadata map string Required" """
+    """MUST: The page's request body table lists metadata as Required, of type map with string
+    values."""
     exchange = api.update(stored.id, {"metadata": metadata})
     expect_client_error(exchange)
 
@@ -59,7 +60,8 @@ WITHOUT_METADATA: dict[str, dict[str, Any]] = {
 def test_body_without_metadata_is_rejected(
     api: Client, stored: Completion, body: dict[str, Any]
 ) -> None:
-    """MUST: "metadata map string Required" """
+    """MUST: The page's request body table lists metadata as Required, of type map with string
+    values."""
     exchange = api.update(stored.id, body)
     expect_client_error(exchange)
 
@@ -75,7 +77,8 @@ NOT_AN_OBJECT: dict[str, Any] = {
 @pytest.mark.requirement("UCC-VALID-BODY-OBJECT")
 @pytest.mark.parametrize("body", NOT_AN_OBJECT.values(), ids=NOT_AN_OBJECT.keys())
 def test_body_that_is_not_an_object_is_rejected(api: Client, stored: Completion, body: Any) -> None:
-    """MUST: "Request body: metadata map string Required" """
+    """MUST: The page's request body is a JSON object whose one field, metadata, is Required and a
+    map of strings."""
     exchange = api.update(stored.id, content=encode_json(body))
     expect_client_error(exchange)
 
@@ -92,27 +95,34 @@ MALFORMED: dict[str, bytes] = {
 @pytest.mark.requirement("UCC-VALID-MALFORMED-JSON")
 @pytest.mark.parametrize("content", MALFORMED.values(), ids=MALFORMED.keys())
 def test_malformed_json_is_rejected(api: Client, stored: Completion, content: bytes) -> None:
-    """MUST: "Request body: metadata map string Required" """
+    """MUST: The page's request body is a JSON object whose one field, metadata, is Required and a
+    map of strings."""
     exchange = api.update(stored.id, content=content)
     expect_client_error(exchange)
 
 
-INVALID_UPDATES: dict[str, bytes] = {
-    "seventeen-pairs": encode_json({"metadata": {f"k{i:02d}": "v" for i in range(17)}}),
-    "key-65": encode_json({"metadata": {"k" * 65: "v"}}),
-    "value-513": encode_json({"metadata": {"k": "v" * 513}}),
-    "integer-value": encode_json({"metadata": {"k": 1}}),
-    "missing-metadata": encode_json({}),
-    "malformed": b"{",
+# Each invalid update, and the requirement whose verdict it is whether it is refused at all.
+INVALID_UPDATES: dict[str, tuple[bytes, str]] = {
+    "seventeen-pairs": (
+        encode_json({"metadata": {f"k{i:02d}": "v" for i in range(17)}}),
+        "UCC-LIMIT-PAIRS-17",
+    ),
+    "key-65": (encode_json({"metadata": {"k" * 65: "v"}}), "UCC-LIMIT-KEY-65"),
+    "value-513": (encode_json({"metadata": {"k": "v" * 513}}), "UCC-LIMIT-VALUE-513"),
+    "integer-value": (encode_json({"metadata": {"k": 1}}), "UCC-VALID-VALUE-STRING"),
+    "missing-metadata": (encode_json({}), "UCC-VALID-METADATA-REQUIRED"),
+    "malformed": (b"{", "UCC-VALID-MALFORMED-JSON"),
 }
 
 
 @pytest.mark.requirement("UCC-ERR-VALIDATION-400")
-@pytest.mark.parametrize("content", INVALID_UPDATES.values(), ids=INVALID_UPDATES.keys())
-def test_invalid_update_answers_exactly_400(
-    api: Client, stored: Completion, content: bytes
+@pytest.mark.parametrize(
+    ("content", "refusal_judged_by"), INVALID_UPDATES.values(), ids=INVALID_UPDATES.keys()
+)
+def test_invalid_update_is_refused_with_exactly_400(
+    api: Client, stored: Completion, content: bytes, refusal_judged_by: str
 ) -> None:
     """SHOULD: "Keys are strings with a maximum length of 64 characters. Values are strings with
     a maximum length of 512 characters." OpenAI answers invalid requests with 400."""
     exchange = api.update(stored.id, content=content)
-    expect_status(exchange, 400)
+    expect_refusal_status(exchange, 400, refusal_judged_by)

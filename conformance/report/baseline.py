@@ -50,11 +50,15 @@ def diff(baseline: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def gate(changes: dict[str, Any], failed_verdicts: Iterable[str | None]) -> str | None:
+def gate(
+    changes: dict[str, Any], failed_verdicts: Iterable[str | None], document: dict[str, Any]
+) -> str | None:
     """Why the gated run fails (None: it passes).
 
     `failed_verdicts` holds the verdict of every report pytest counted as failed or error
-    (None for one without a verdict, e.g. a collection error).
+    (None for one without a verdict, e.g. a collection error). A run whose setup failed, or
+    that could not judge a MUST requirement, fails whatever the baseline says: the gate cannot
+    vouch for what was not checked.
     """
     if changes["regressions"]:
         n = len(changes["regressions"])
@@ -62,6 +66,15 @@ def gate(changes: dict[str, Any], failed_verdicts: Iterable[str | None]) -> str 
     other = sorted({v or "no verdict" for v in failed_verdicts if v != "FAIL"})
     if other:
         return f"failures the baseline cannot forgive ({', '.join(other)})"
+    if document.get("verdict") in ("SETUP FAILED", "ERROR"):
+        return f"the run's verdict is {document['verdict']}"
+    undecided = [
+        r["id"]
+        for r in document["requirements"]
+        if r["level"] == "MUST" and r["verdict"] == "INCONCLUSIVE"
+    ]
+    if undecided:
+        return f"{len(undecided)} MUST requirement(s) could not be judged: {', '.join(undecided)}"
     return None
 
 

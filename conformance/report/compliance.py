@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -19,7 +19,15 @@ from conformance import __version__
 from conformance.report.schema import FORMAT, digest
 from conformance.requirements import CATALOGUE_PATH, OPENAPI_PATH, load_yaml
 from conformance.target import Settings
-from conformance.verdicts import TRANSCRIBED, CaseResult, RequirementResult, Verdict, headline
+from conformance.verdicts import (
+    TRANSCRIBED,
+    CaseResult,
+    RequirementResult,
+    Verdict,
+    headline,
+    run_verdict,
+    void,
+)
 
 TRANSCRIPT_CHARS = 20_000
 VERDICTS = [v.value for v in Verdict] + ["NOT RUN"]
@@ -61,8 +69,16 @@ def build(
     duration: float,
     results: dict[str, RequirementResult],
     stopped: str | None,
+    setup_failures: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The document before the profile, baseline and history parts (added by the caller)."""
+    """The document before the profile, baseline and history parts (added by the caller).
+
+    `setup_failures` are the transcripts of what could not be set up; with any, no
+    requirement keeps a PASS or FAIL (verdicts.void) and the run's verdict is SETUP FAILED.
+    """
+    failures = [{"cause": setup_cause(text), "transcript": text} for text in setup_failures]
+    if failures:
+        void(results, f"not judged: setup failed ({failures[0]['cause']})")
     catalogue_version = _catalogue_version()
     counts = dict.fromkeys(VERDICTS, 0)
     for result in results.values():
@@ -89,7 +105,9 @@ def build(
         # requests_sent, completions_created, max_storage_delay_s and the retry counters,
         # summed over the process and its xdist workers (RunState.totals).
         **totals,
-        "headline": headline(results),
+        "verdict": run_verdict(results, failures[0]["cause"] if failures else None).value,
+        "setup_failures": failures,
+        "headline": headline(results, failures[0]["cause"] if failures else None),
         "counts": counts,
         "capabilities": {},
         "profile": None,
@@ -102,6 +120,7 @@ def build(
                 "area": r.requirement.area,
                 "summary": r.requirement.summary,
                 "quote": r.requirement.quote,
+                "basis": r.requirement.basis,
                 "verdict": r.verdict.value if r.verdict else "NOT RUN",
                 "observation": r.observation,
                 "cases": [_case(c) for c in r.cases],
@@ -117,6 +136,12 @@ def seal(document: dict[str, Any], redact: Callable[[str], str]) -> dict[str, An
     sealed: dict[str, Any] = json.loads(text)
     sealed["digest"] = digest(sealed)
     return sealed
+
+
+def setup_cause(transcript: str) -> str:
+    """The one-line cause of a setup failure's transcript (its heading, a blank, the cause)."""
+    lines = transcript.splitlines()
+    return lines[2] if len(lines) > 2 else transcript.strip()
 
 
 def _rel(path: Path) -> str:

@@ -23,6 +23,11 @@ CSS = """
   border: 1px solid #bbb; vertical-align: middle; }
 .ucc-since { font-size: 85%; color: #721c24; }
 .ucc-incomplete { background: #721c24; color: #fff; padding: 6px 10px; font-weight: bold; }
+.ucc-banner { padding: 10px 14px; font-size: 120%; font-weight: bold; border-radius: 4px; }
+.ucc-banner-PASSED { background: #d4edda; color: #155724; border: 2px solid #28a745; }
+.ucc-banner-FAILED, .ucc-banner-ERROR, .ucc-banner-SETUP-FAILED {
+  background: #f5c6cb; color: #721c24; border: 2px solid #dc3545; }
+.ucc-banner-INCONCLUSIVE { background: #ffe0b2; color: #8a4b00; border: 2px solid #fd7e14; }
 .ucc-flag { color: #856404; }
 table.ucc { border-collapse: collapse; margin: 8px 0; }
 table.ucc th, table.ucc td { border: 1px solid #ddd; padding: 3px 6px; text-align: left;
@@ -73,7 +78,11 @@ def target_label(document: dict[str, Any]) -> str:
 def detail(requirement: dict[str, Any]) -> str:
     """One line: the deviation, the observation, or the first failure message."""
     deviation = requirement.get("deviation")
-    message = next((c["message"] for c in requirement["cases"] if c.get("message")), None)
+    cases = requirement["cases"]
+    # The message of a case that decided the verdict first (not a skipped sibling's).
+    wanted = ("FAIL", "WARN") if requirement["verdict"] == "XFAIL" else (requirement["verdict"],)
+    deciding = [c for c in cases if c["verdict"] in wanted]
+    message = next((c["message"] for c in [*deciding, *cases] if c.get("message")), None)
     if deviation and requirement["verdict"] == "XFAIL":
         text = f"known deviation until {deviation['expires']}: {deviation['reason']}"
         return text + (f" — {message}" if message else "")
@@ -83,7 +92,32 @@ def detail(requirement: dict[str, Any]) -> str:
         text = f"known deviation expired on {deviation['expires']}"
         return text + (f" — {message}" if message else "")
     text = requirement.get("observation") or message or ""
-    return text.splitlines()[0][:300] if text else ""
+    return text.splitlines()[0] if text else ""
+
+
+def lost_writes_line(document: dict[str, Any]) -> str | None:
+    """The writes that never became visible, per kind, e.g. "1 new stored completion never
+    became readable within 30 s (setting up UCC-RESP-STATUS); 12 updates never became
+    visible: the first within 30 s (in UCC-META-ROUNDTRIP-RETRIEVE), 11 more on a single read
+    (waits cut short after the first)"."""
+    lost = document.get("writes_never_visible") or []
+    parts = []
+    for kind, noun, verb in (
+        ("create", "new stored completion", "became readable"),
+        ("update", "update", "became visible"),
+    ):
+        mine = [w for w in lost if w["kind"] == kind]
+        if not mine:
+            continue
+        first = mine[0]
+        text = (
+            f"{len(mine)} {noun}{'s' if len(mine) > 1 else ''} never {verb}: "
+            f"the first within {first['bound_s']:g} s (in {first['requirement']})"
+        )
+        if len(mine) > 1:
+            text += f", {len(mine) - 1} more on a single read (waits cut short after the first)"
+        parts.append(text)
+    return "; ".join(parts) or None
 
 
 def cost_line(document: dict[str, Any]) -> str:
@@ -113,7 +147,7 @@ body { display: flex; flex-direction: column; }
 
 def run_summary(document: dict[str, Any]) -> list[str]:
     """The top of a run's HTML report: target, headline, profile, baseline, verdict table."""
-    parts = [f"<style>{CSS}{REPORT_CSS}</style>"]
+    parts = [f"<style>{CSS}{REPORT_CSS}</style>", banner(document)]
     if not document["complete"]:
         parts.append(
             f"<p class='ucc-incomplete' id='incomplete'>INCOMPLETE: {escape(document['stopped'])}"
@@ -122,7 +156,6 @@ def run_summary(document: dict[str, Any]) -> list[str]:
     parts += [
         f"<p><b>Target:</b> {escape(target_label(document))}; model "
         f"{escape(str(document['model']))}</p>",
-        f"<p><b>Verdict:</b> {escape(document['headline'])}</p>",
         f"<p>{escape(cost_line(document))}; started {escape(document['started_at'])}, "
         f"{document['duration_s']:.1f} s</p>",
     ]
@@ -136,6 +169,24 @@ def run_summary(document: dict[str, Any]) -> list[str]:
         f"{escape(document.get('digest', {}).get('value', '')[:16])}…</p>"
     )
     return parts
+
+
+def grounds(requirement: dict[str, Any]) -> str:
+    """The page's words in italics, then the basis: what the requirement rests on."""
+    parts = [f"<i>“{escape(requirement['quote'])}”</i>"] if requirement.get("quote") else []
+    if requirement.get("basis"):
+        parts.append(escape(requirement["basis"]))
+    return " ".join(parts)
+
+
+def banner(document: dict[str, Any]) -> str:
+    """The overall verdict, coloured, first thing on the page: the headline a reader quotes."""
+    verdict = document.get("verdict", "PASSED")
+    css = verdict.replace(" ", "-")
+    return (
+        f"<p class='ucc-banner ucc-banner-{css}' id='run-verdict'>"
+        f"{escape(document['headline'])}</p>"
+    )
 
 
 def _profile(profile: dict[str, Any] | None) -> list[str]:
@@ -188,12 +239,12 @@ def _verdict_table(document: dict[str, Any]) -> str:
             f"<td>{escape(r['id'])}</td><td>{r['level']}</td>"
             f"<td>{badge(r['verdict'])}</td><td>{escape(detail(r))}</td>"
             + (f"<td>{strip(r.get('history'))}</td>" if with_history else "")
-            + f"<td>{links}</td><td><i>{escape(r['quote'])}</i></td></tr>"
+            + f"<td>{links}</td><td>{grounds(r)}</td></tr>"
         )
     head = (
         "<th>Requirement</th><th>Level</th><th>Verdict</th><th>Observation / failure</th>"
         + ("<th>Recent runs</th>" if with_history else "")
-        + "<th>Failing cases</th><th>The page says</th>"
+        + "<th>Failing cases</th><th>The page says (and the basis)</th>"
     )
     return (
         f"<table class='ucc' id='requirement-verdicts'><thead><tr>{head}</tr></thead>"

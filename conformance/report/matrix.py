@@ -85,8 +85,17 @@ def score(doc: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
-def _failing(doc: dict[str, Any]) -> bool:
-    return any(r["verdict"] in ("FAIL", "ERROR") for r in doc["requirements"])
+def standing(doc: dict[str, Any]) -> str:
+    """The score cell's colour: PASS only when every MUST that ran passed (or is a known
+    deviation) and nothing broke; FAIL when something failed or broke; INCONCLUSIVE (amber)
+    when a MUST could not be judged. A document without a run verdict is judged from its rows."""
+    verdicts = {r["verdict"] for r in doc["requirements"]}
+    must = {r["verdict"] for r in doc["requirements"] if r["level"] == "MUST"}
+    if doc.get("verdict") in ("FAILED", "ERROR", "SETUP FAILED") or verdicts & {"FAIL", "ERROR"}:
+        return "FAIL"
+    if doc.get("verdict") == "INCONCLUSIVE" or "INCONCLUSIVE" in must:
+        return "INCONCLUSIVE"
+    return "PASS"
 
 
 def _rows(cols: list[Column]) -> list[tuple[str, str, str]]:
@@ -94,7 +103,8 @@ def _rows(cols: list[Column]) -> list[tuple[str, str, str]]:
     rows: dict[str, tuple[str, str, str]] = {}
     for column in cols:
         for r in column.doc["requirements"]:
-            rows.setdefault(r["id"], (r["id"], r["level"], f"{r['summary']} — “{r['quote']}”"))
+            grounds = f"“{r['quote']}”" if r.get("quote") else str(r.get("basis") or "")
+            rows.setdefault(r["id"], (r["id"], r["level"], f"{r['summary']} — {grounds}"))
     return list(rows.values())
 
 
@@ -121,7 +131,7 @@ def render_html(cols: list[Column], title: str = TITLE) -> str:
         for c in cols
     )
     scores = "".join(
-        f"<td class='score {'ucc-v-FAIL' if _failing(c.doc) else 'ucc-v-PASS'}'>"
+        f"<td class='score ucc-v-{standing(c.doc)}'>"
         f"<b>{escape(score(c.doc))}</b>"
         + "".join(f"<br><span class='ucc-v ucc-v-ERROR'>{n}</span>" for n in _notes(c))
         + "</td>"
@@ -187,13 +197,8 @@ def _badge(column: Column) -> str:
     def field(text: str) -> str:
         return quote(text.replace("-", "--").replace("_", "__"), safe="")
 
-    colour = (
-        "lightgrey"
-        if not column.doc["complete"]
-        else "red"
-        if _failing(column.doc)
-        else "brightgreen"
-    )
+    colours = {"FAIL": "red", "INCONCLUSIVE": "orange", "PASS": "brightgreen"}
+    colour = "lightgrey" if not column.doc["complete"] else colours[standing(column.doc)]
     url = f"https://img.shields.io/badge/{field(column.label)}-{field(score(column.doc))}-{colour}"
     return f"![{_md(column.label)}: {_md(score(column.doc))}]({url})"
 

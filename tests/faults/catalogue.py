@@ -22,6 +22,7 @@ from starlette.responses import Response
 
 from conformance.reference.app import MAX_PAIRS, ApiError, ReferenceApi
 from conformance.reference.store import Record
+from tests.faults import stores
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class Variant:
     api_class: type[ReferenceApi]
     fails: frozenset[str] = frozenset()  # requirements that must FAIL (MUST) or WARN (SHOULD)
     options: tuple[str, ...] = ()  # extra suite options for this run
+    # Requirements the run cannot judge against this server (a precondition it never lets
+    # the suite establish): they must be INCONCLUSIVE, exactly these.
+    inconclusive: frozenset[str] = frozenset()
 
     @property
     def name(self) -> str:
@@ -49,9 +53,11 @@ def registrar(into: list[Variant]) -> Callable[..., Any]:
     """A class decorator factory that registers variations into `into`, with the requirement
     IDs they must fail (faults) or may warn on (conformant variations)."""
 
-    def register_with(*requirements: str, options: tuple[str, ...] = ()) -> Any:
+    def register_with(
+        *requirements: str, options: tuple[str, ...] = (), inconclusive: tuple[str, ...] = ()
+    ) -> Any:
         def register(cls: type[ReferenceApi]) -> type[ReferenceApi]:
-            into.append(Variant(cls, frozenset(requirements), options))
+            into.append(Variant(cls, frozenset(requirements), options, frozenset(inconclusive)))
             return cls
 
         return register
@@ -70,7 +76,7 @@ def _without_extra_fields(body: Any) -> Any:
 
 
 # --- limits --------------------------------------------------------------------------------------
-@fault("UCC-LIMIT-PAIRS-17", "UCC-ERR-VALIDATION-400")
+@fault("UCC-LIMIT-PAIRS-17")
 class AcceptsSeventeenPairs(ReferenceApi):
     """Off by one on the pair count: 17 pairs are accepted and stored."""
 
@@ -88,7 +94,7 @@ class RejectsSixteenPairs(ReferenceApi):
             raise ApiError(400, "Too many metadata pairs.", param="metadata")
 
 
-@fault("UCC-LIMIT-KEY-65", "UCC-ERR-VALIDATION-400")
+@fault("UCC-LIMIT-KEY-65")
 class AcceptsLongKeys(ReferenceApi):
     """Keys are not length-checked."""
 
@@ -105,7 +111,7 @@ class RejectsSixtyFourCharacterKeys(ReferenceApi):
             raise ApiError(400, "Metadata key too long.", param="metadata")
 
 
-@fault("UCC-LIMIT-VALUE-513", "UCC-ERR-VALIDATION-400")
+@fault("UCC-LIMIT-VALUE-513")
 class AcceptsLongValues(ReferenceApi):
     """Values are type-checked but not length-checked."""
 
@@ -159,7 +165,7 @@ class ClearsMetadataOnRejection(ReferenceApi):
 
 
 # --- validation ----------------------------------------------------------------------------------
-@fault("UCC-VALID-VALUE-STRING", "UCC-ERR-VALIDATION-400")
+@fault("UCC-VALID-VALUE-STRING")
 class AcceptsNonStringValues(ReferenceApi):
     """Any JSON value is accepted as a metadata value."""
 
@@ -176,7 +182,7 @@ class AcceptsNonMapMetadata(ReferenceApi):
         return super().validate_metadata(metadata if isinstance(metadata, dict) else {})
 
 
-@fault("UCC-VALID-METADATA-REQUIRED", "UCC-ERR-VALIDATION-400")
+@fault("UCC-VALID-METADATA-REQUIRED")
 class AcceptsMissingMetadata(ReferenceApi):
     """A body without metadata is a no-op answered 200."""
 
@@ -196,7 +202,7 @@ class CrashesOnNonObjectBody(ReferenceApi):
         return super().validate_update(body)
 
 
-@fault("UCC-VALID-MALFORMED-JSON", "UCC-ERR-VALIDATION-400")
+@fault("UCC-VALID-MALFORMED-JSON")
 class CrashesOnMalformedJson(ReferenceApi):
     """Malformed JSON crashes the handler (500)."""
 
@@ -312,7 +318,7 @@ class NotFoundAnswers400(ReferenceApi):
             raise ApiError(400, exc.message, param="completion_id") from None
 
 
-@fault("UCC-STORE-FALSE-REJECTED", "UCC-STORE-FALSE-404")
+@fault("UCC-STORE-FALSE-REJECTED")
 class StoresEveryCompletion(ReferenceApi):
     """store=false is ignored: every completion is stored and can be modified."""
 
@@ -322,7 +328,7 @@ class StoresEveryCompletion(ReferenceApi):
         return super().complete(tenant, body)
 
 
-@fault("UCC-DELETED-REJECTED", "UCC-DELETED-404")
+@fault("UCC-DELETED-REJECTED")
 class DeleteKeepsTheCompletion(ReferenceApi):
     """DELETE answers 'deleted' but the completion stays, and can still be updated."""
 
@@ -417,7 +423,7 @@ class IgnoresTenants(ReferenceApi):
 
 
 # --- error bodies --------------------------------------------------------------------------------
-@fault("UCC-ERR-OBJECT", "UCC-ERR-OBJECT-FIELDS")
+@fault("UCC-ERR-OBJECT")
 class FlatErrorBody(ReferenceApi):
     """Errors are {"message": ...} without the error envelope."""
 
@@ -601,3 +607,100 @@ class NoListEndpoint(ReferenceApi):
 
     async def list_endpoint(self, request: Request) -> Response:
         raise ApiError(404, "Not found.")
+
+
+# --- storage that behaves like real vendors' (tests/faults/stores.py) ----------------------------
+# Run at the consistency bound a user runs with: a write that never lands costs it once per
+# kind, and the verdicts are the ones the user gets.
+DEFAULT_BOUND = ("--consistency-timeout=30",)
+STORED_STATE_CASES = (  # need a state the suite put there first: without one, not judged
+    "UCC-UPDATE-ONLY-METADATA",
+    "UCC-UPDATE-EXTRA-FIELDS-NO-EFFECT",
+    "UCC-LIST-METADATA-FILTER",
+    "UCC-LIMIT-PAIRS-17",
+    "UCC-LIMIT-KEY-65",
+    "UCC-LIMIT-VALUE-513",
+    "UCC-AUTH-WRONG-NO-CHANGE",
+    "UCC-AUTH-TENANT-ISOLATION",
+    "UCC-INFO-MERGE-SEMANTICS",
+    "UCC-INFO-EMPTY-MAP",
+    "UCC-INFO-NULL-METADATA",
+)
+FAULTS.append(
+    Variant(
+        stores.NeverPersistsUpdates,
+        frozenset(
+            {
+                "UCC-META-ROUNDTRIP-RETRIEVE",
+                "UCC-LIMIT-PAIRS-16",
+                "UCC-LIMIT-KEY-64",
+                "UCC-LIMIT-VALUE-512",
+                "UCC-LIMIT-CHARACTERS-NOT-BYTES",
+            }
+        ),
+        DEFAULT_BOUND,
+        frozenset(STORED_STATE_CASES),
+    )
+)
+FAULTS.append(
+    Variant(
+        stores.NeverPersistsAnything,
+        frozenset(
+            {
+                "UCC-RESP-STATUS",
+                "UCC-META-ROUNDTRIP-RESPONSE",
+                "UCC-META-ROUNDTRIP-RETRIEVE",
+                "UCC-META-EMPTY-ACCEPTED",
+                "UCC-LIMIT-PAIRS-16",
+                "UCC-LIMIT-KEY-64",
+                "UCC-LIMIT-VALUE-512",
+                "UCC-LIMIT-CHARACTERS-NOT-BYTES",
+            }
+        ),
+        DEFAULT_BOUND,
+        frozenset(
+            {
+                *STORED_STATE_CASES,
+                # no accepted update, so no answer to judge
+                "UCC-RESP-SAME-ID",
+                "UCC-RESP-SCHEMA",
+                "UCC-RESP-SDK-PARSE",
+                "UCC-RESP-ECHO-METADATA",
+                "UCC-SHAPE-USAGE-TOTAL",
+                "UCC-SHAPE-CREATED-INTEGER",
+                "UCC-SHAPE-CHOICES",
+                "UCC-SHAPE-LOGPROBS-REFUSAL",
+                # the completion to delete never became readable
+                "UCC-DELETED-REJECTED",
+                "UCC-DELETED-404",
+            }
+        ),
+    )
+)
+FAULTS.append(
+    Variant(
+        stores.StatelessCanned,
+        frozenset(
+            {
+                "UCC-META-ROUNDTRIP-RESPONSE",
+                "UCC-META-ROUNDTRIP-RETRIEVE",
+                "UCC-RESP-ECHO-METADATA",
+                "UCC-LIMIT-PAIRS-16",
+                "UCC-LIMIT-KEY-64",
+                "UCC-LIMIT-VALUE-512",
+                "UCC-LIMIT-CHARACTERS-NOT-BYTES",
+                "UCC-UPDATE-EXTRA-FIELDS-REJECTED",
+                "UCC-ID-UNKNOWN-404",
+                "UCC-STORE-FALSE-REJECTED",
+                "UCC-DELETED-REJECTED",
+                "UCC-AUTH-WRONG-401",
+                "UCC-ERR-OBJECT",
+                "UCC-ERR-VALIDATION-400",
+            }
+        ),
+        DEFAULT_BOUND,
+        frozenset(STORED_STATE_CASES),
+    )
+)
+CONFORMANT.append(Variant(stores.DelayedStore, options=DEFAULT_BOUND))
+CONFORMANT.append(Variant(stores.MergingCappedStore))

@@ -1,0 +1,162 @@
+"""A user's mistake is a usage error in one line, never a verdict charged to the vendor.
+
+A wrong key, a base URL without its version prefix, a proxy's HTML page: each is refused
+before any case with exit code 4, one `ERROR:` line saying what to change, and no report. A
+target that connects but cannot be set up (its create is refused) gets a run whose cause is
+printed once, whose cases say "not run", and in which no requirement passes or fails.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from conformance.failures import NOT_RUN
+from conformance.reference import BackgroundServer, ReferenceApi
+from conformance.reference.app import ApiError
+from tests.conftest import API_KEY, SuiteRun
+
+Serve = Callable[..., BackgroundServer]
+Run = Callable[..., SuiteRun]
+
+
+def one_usage_error(run: SuiteRun) -> str:
+    """The run's one ERROR line, after checking it is all the run said and left behind."""
+    text = f"{run.result.stdout}\n{run.result.stderr}"
+    assert run.result.ret == pytest.ExitCode.USAGE_ERROR, text
+    errors = [line for line in text.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1, text
+    assert "Traceback" not in text and "collected" not in text and "PASS" not in text, text
+    assert API_KEY not in text
+    assert not run.reports_dir.exists() or not any(run.reports_dir.iterdir())
+    return errors[0]
+
+
+def test_refused_key_is_one_line_naming_the_request_that_was_refused(
+    serve: Serve, run_suite: Run
+) -> None:
+    """A mistyped key is the user's error: not 100 setup errors and a FAIL of UCC-ID-*."""
+    server = serve(ReferenceApi)
+    run = run_suite(f"--base-url={server.base_url}", "--api-key=sk-mistyped-key", "--model=m")
+    line = one_usage_error(run)
+    assert line.startswith(f"ERROR: the API key was refused: GET {server.base_url}/chat/")
+    assert line.endswith("answered 401")
+    assert "sk-mistyped-key" not in line
+
+
+@pytest.mark.parametrize("no_create", [False, True], ids=["create-probe", "no-create"])
+def test_base_url_without_the_version_prefix_suggests_it(
+    serve: Serve, run_suite: Run, no_create: bool
+) -> None:
+    """Every path answers 404 without /v1: the user is told what they probably meant, and
+    UCC-ID-UNKNOWN-404 does not get a false PASS from it."""
+    server = serve(PlainNotFound)
+    args = [f"--base-url={server.origin}", f"--api-key={API_KEY}", "--model=m"]
+    if no_create:
+        args += ["--no-create"]
+    line = one_usage_error(run_suite(*args))
+    assert f"ERROR: {server.origin} serves no chat-completions API: " in line
+    assert line.endswith(f"did you mean {server.origin}/v1?")
+
+
+def test_base_url_that_answers_an_html_page_is_not_the_api(serve: Serve, run_suite: Run) -> None:
+    """A proxy's or a web site's page in place of the API: named as such, before any case."""
+    server = serve(HtmlEverywhere)
+    run = run_suite(f"--base-url={server.base_url}", f"--api-key={API_KEY}", "--model=m")
+    line = one_usage_error(run)
+    assert "serves no chat-completions API" in line and "with an HTML page" in line
+
+
+def test_reference_app_behind_another_prefix_is_found_by_the_create_probe(
+    serve: Serve, run_suite: Run
+) -> None:
+    """Its 404s carry the API's error envelope, so only the create path's 404 tells."""
+    server = serve(ReferenceApi)
+    wrong = f"{server.origin}/api/v1"
+    line = one_usage_error(run_suite(f"--base-url={wrong}", f"--api-key={API_KEY}", "--model=m"))
+    assert f"POST {wrong}/chat/completions answered HTTP 404" in line
+    assert line.endswith("check the base URL (it must be the one the API's own clients use)")
+
+
+def test_refused_create_is_told_once_and_no_requirement_is_judged(
+    serve: Serve, run_suite: Run
+) -> None:
+    """The target could not be set up: the cause with its transcript, once; each case that
+    needed it "not run"; no PASS or FAIL anywhere; the run does not pass."""
+    server = serve(RefusesTheModel)
+    run = run_suite(
+        f"--base-url={server.base_url}",
+        f"--api-key={API_KEY}",
+        "--model=no-such-model",
+        "--consistency-timeout=0",
+    )
+    out = str(run.result.stdout)
+    doc = run.compliance
+    assert run.result.ret == pytest.ExitCode.TESTS_FAILED, out[-3000:]
+    assert doc["verdict"] == "SETUP FAILED"
+    assert doc["headline"].startswith(
+        "SETUP FAILED: could not create a chat completion to test with (POST "
+        "/chat/completions answered HTTP 400); no requirement was judged"
+    )
+    assert set(run.verdicts.values()) <= {"INCONCLUSIVE", "SKIP", "NOT RUN", "INFO"}
+    assert len(doc["setup_failures"]) == 1
+    assert out.count("The model `no-such-model` does not exist") == 1, out[-3000:]
+    assert out.count("SETUP FAILED: no requirement was judged") == 1
+    stopped = [
+        case
+        for r in doc["requirements"]
+        for case in r["cases"]
+        if case["verdict"] == "INCONCLUSIVE" and case["message"] == NOT_RUN
+    ]
+    assert len(stopped) > 20
+    assert "ERROR at setup" not in out and "Traceback" not in out
+
+
+class PlainNotFound(ReferenceApi):
+    """A server with no route at the root: every path answers a plain-text 404, as a web
+    framework's default does."""
+
+    def app(self) -> Any:
+        application = super().app()
+
+        async def plain(request: Request, exc: Exception) -> Response:
+            return Response("Not Found", status_code=404, media_type="text/plain")
+
+        application.add_exception_handler(404, plain)
+        return application
+
+
+class HtmlEverywhere(ReferenceApi):
+    """A web server's page answers every request (200, text/html)."""
+
+    async def retrieve_endpoint(self, request: Request) -> Response:
+        return HTMLResponse("<html><body>Welcome to nginx!</body></html>")
+
+    async def create_endpoint(self, request: Request) -> Response:
+        return HTMLResponse("<html><body>Welcome to nginx!</body></html>")
+
+
+class RefusesTheModel(ReferenceApi):
+    """The create is refused: the model the user named does not exist at this vendor."""
+
+    def complete(self, tenant: str, body: Any) -> Any:
+        model = body.get("model") if isinstance(body, dict) else None
+        raise ApiError(
+            400,
+            f"The model `{model}` does not exist or you do not have access to it.",
+            param="model",
+            code="model_not_found",
+        )
+
+
+def test_no_setup_failure_in_a_healthy_run(run_against: Callable[..., SuiteRun]) -> None:
+    """The other side: a run that could set up reports no setup failure and a verdict."""
+    run = run_against(ReferenceApi, "-m", "limits")
+    assert run.compliance["setup_failures"] == []
+    assert run.compliance["verdict"] == "PASSED"
+    assert json.dumps(run.compliance).count("SETUP FAILED") == 0
