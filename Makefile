@@ -22,14 +22,19 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 conformance: $(STAMP)
-	@$(BIN)/python -m pytest $(SUITE_OPTS) $(ARGS); status=$$?; \
+	@$(BIN)/python -m conformance $(SUITE_OPTS) $(ARGS); status=$$?; \
 	echo "reports: reports/report.html, reports/junit.xml, reports/compliance.json"; \
 	exit $$status
 
+# The workflows and action.yml: their schemas (SchemaStore's, shipped by check-jsonschema) and
+# zizmor's security audit (template injection, credentials, pinning; .github/zizmor.yml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
+	$(BIN)/zizmor --offline --no-progress --quiet .
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest tests -n 2 $(ARGS)
