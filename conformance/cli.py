@@ -55,6 +55,9 @@ def pytest_args(argv: Sequence[str]) -> list[str]:
         "--noconftest",  # no conftest.py of the working directory or a checkout gets a say
         "-p",
         "conformance.plugin",
+        # pytest-timeout, when a vendor's venv has it, defines --timeout too: both cannot load.
+        "-p",
+        "no:timeout",
         "--reports-dir=reports",
         str(CASES_DIR),
         *argv,
