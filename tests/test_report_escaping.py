@@ -9,11 +9,12 @@ came from the document, and its text is still shown (escaped, not dropped).
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from conformance.report import markup, matrix
+from conformance.report import job_summary, markup, matrix
 from conformance.report.compliance import build
 from conformance.requirements import catalogue
 from conformance.target import Settings
@@ -141,3 +142,15 @@ def test_matrix_escapes_every_field(tmp_path: Path) -> None:
     page = matrix.render_html([column], title=h("title"))
 
     assert_escaped(page, MATRIX_FIELDS)
+
+
+def test_job_summary_keeps_hostile_text_inside_its_cells() -> None:
+    """GitHub renders the job summary as Markdown with HTML: a pipe must not end a cell, a
+    tag must not become an element."""
+    text = job_summary.render(hostile_document())
+
+    assert "<script>" not in text and "<img" not in text
+    rows = [line for line in text.splitlines() if line.startswith("| ")]
+    assert len(rows) > 3
+    assert all(len(re.findall(r"(?<!\\)\|", row)) == 5 for row in rows)
+    assert "&lt;script&gt;" in text
