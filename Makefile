@@ -23,12 +23,17 @@ $(STAMP): pyproject.toml
 
 # The run itself prints where its reports went (its summary's "reports:" line).
 conformance: $(STAMP)
-	@$(BIN)/python -m pytest $(SUITE_OPTS) $(ARGS)
+	@$(BIN)/python -m conformance $(SUITE_OPTS) $(ARGS)
 
+# The workflows and action.yml: their schemas (SchemaStore's, shipped by check-jsonschema) and
+# zizmor's security audit (template injection, credentials, pinning; .github/zizmor.yml).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
+	$(BIN)/zizmor --offline --no-progress --quiet .
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest tests -n 2 $(ARGS)

@@ -1,6 +1,7 @@
 """The pytest plugin: options, the target of the run, verdicts and reports.
 
-Registered once, by the root conftest.py. It only wakes up when the run collects the
+Registered once: by the root conftest.py in this repository, with `-p` by the installed
+command (conformance.cli), never by an entry point. It only wakes up when the run collects the
 conformance cases (conformance/cases), so the suite's own tests run without a target.
 Fixtures live in conformance.fixtures, report rendering in conformance.reporting.
 """

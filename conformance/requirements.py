@@ -10,7 +10,9 @@ from typing import Any
 
 import yaml
 
-SPECS_DIR = Path(__file__).resolve().parents[1] / "specs"
+# specs/ of the repository, reached through the conformance/specs link so that an installed
+# package carries them as package data (the wheel holds copies; the repository one source).
+SPECS_DIR = Path(__file__).resolve().parent / "specs"
 CATALOGUE_PATH = SPECS_DIR / "requirements.yaml"
 OPENAPI_PATH = SPECS_DIR / "update-chat-completion.openapi.yaml"
 

@@ -71,10 +71,31 @@ def test_list_pages_with_after_limit_and_order(api: httpx.Client) -> None:
     assert ids(api, order="desc") == made[::-1]
 
 
-@pytest.mark.parametrize("params", [{"limit": "0"}, {"order": "up"}], ids=["limit-0", "order-up"])
-def test_list_invalid_parameter_answers_400(api: httpx.Client, params: dict[str, str]) -> None:
+def test_list_limit_zero_answers_an_empty_page(api: httpx.Client) -> None:
+    """The official spec sets no minimum on `limit` (the SDK's own tests send 0)."""
+    create(api)
+    page = api.get("/chat/completions", params={"limit": "0"}).json()
+    assert (page["data"], page["first_id"], page["last_id"], page["has_more"]) == (
+        [],
+        None,
+        None,
+        True,
+    )
+
+
+@pytest.mark.parametrize("path", ["/chat/completions", "messages"], ids=["list", "messages"])
+@pytest.mark.parametrize(
+    "params",
+    [{"limit": "-1"}, {"limit": "101"}, {"limit": "ten"}, {"order": "up"}],
+    ids=["limit-negative", "limit-101", "limit-text", "order-up"],
+)
+def test_invalid_page_parameter_answers_400(
+    api: httpx.Client, path: str, params: dict[str, str]
+) -> None:
     """A bad query is the caller's error, in the OpenAI envelope, never a 500."""
-    answer = api.get("/chat/completions", params=params)
+    if path == "messages":
+        path = f"/chat/completions/{create(api)['id']}/messages"
+    answer = api.get(path, params=params)
     assert answer.status_code == 400
     assert answer.json()["error"]["param"] == next(iter(params))
 
@@ -91,6 +112,17 @@ def test_messages_endpoint_lists_the_request_messages(api: httpx.Client) -> None
     ]
     desc = api.get(path, params={"order": "desc"}).json()
     assert [m["role"] for m in desc["data"]] == ["user", "system"]
+
+
+def test_messages_page_with_after_and_limit(api: httpx.Client) -> None:
+    """The messages list pages like the completions list: limit, has_more, after the last id."""
+    sent = [{"role": "user", "content": f"m{i}"} for i in range(3)]
+    path = f"/chat/completions/{create(api, messages=sent)['id']}/messages"
+    first = api.get(path, params={"limit": "2"}).json()
+    assert [m["content"] for m in first["data"]] == ["m0", "m1"]
+    assert (first["first_id"], first["has_more"]) == (first["data"][0]["id"], True)
+    rest = api.get(path, params={"limit": "2", "after": first["last_id"]}).json()
+    assert ([m["content"] for m in rest["data"]], rest["has_more"]) == (["m2"], False)
 
 
 def test_unstored_completion_is_not_retrievable(api: httpx.Client) -> None:

@@ -8,6 +8,7 @@ fault catalogue (tests/faults) builds each faulty server by overriding exactly o
 from __future__ import annotations
 
 import json
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from conformance.reference.store import Record, Store
@@ -287,10 +288,63 @@ class ReferenceApi:
             self.store.insert(record)
         return record
 
+    # --- streaming (supporting) ------------------------------------------------------------
+    def wants_stream(self, body: Any) -> bool:
+        """`stream: true` asks for server-sent events instead of one JSON answer."""
+        return isinstance(body, dict) and body.get("stream") is True
+
+    def wants_usage(self, body: Any) -> bool:
+        """`stream_options.include_usage`: a last chunk with the usage and no choices."""
+        options = body.get("stream_options") if isinstance(body, dict) else None
+        return isinstance(options, dict) and options.get("include_usage") is True
+
+    def chunks(self, record: Record, include_usage: bool) -> list[dict[str, Any]]:
+        """The completion as chat.completion.chunk objects: the role, the answer a word at a
+        time (joined, the deltas give back the text exactly), the finish reason, and when asked
+        a last chunk with no choices and the usage (`usage` is null on the others)."""
+        body = record.body
+        choice = body["choices"][0]
+        head = {
+            key: body[key]
+            for key in ("id", "created", "model", "service_tier", "system_fingerprint")
+        }
+
+        def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+            made: dict[str, Any] = {
+                **head,
+                "object": "chat.completion.chunk",
+                "choices": [
+                    {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+                ],
+            }
+            if include_usage:
+                made["usage"] = None
+            return made
+
+        words = re.split(r"(?<=\s)(?=\S)", choice["message"]["content"] or "")
+        made = [chunk({"role": "assistant", "content": "", "refusal": None})]
+        made += [chunk({"content": word}) for word in words if word]
+        made.append(chunk({}, choice["finish_reason"]))
+        if include_usage:
+            made.append(
+                {**head, "object": "chat.completion.chunk", "choices": [], "usage": body["usage"]}
+            )
+        return made
+
+    def stream(self, record: Record, body: Any) -> Response:
+        """Server-sent events as the SDK's streaming client reads them, ending `data: [DONE]`."""
+        events = [f"data: {json.dumps(c)}\n\n" for c in self.chunks(record, self.wants_usage(body))]
+        events.append("data: [DONE]\n\n")
+        return StreamingResponse(iter(events), media_type="text/event-stream")
+
     # --- HTTP endpoints -------------------------------------------------------------------
     async def create_endpoint(self, request: Request) -> Response:
         tenant = self.authenticate(request)
-        return self.json(self.render(self.complete(tenant, await self.read_json(request))))
+        body = await self.read_json(request)
+        record = self.complete(tenant, body)
+        if self.wants_stream(body):
+            return self.stream(record, body)
+        return self.json(self.render(record))
 
     async def retrieve_endpoint(self, request: Request) -> Response:
         tenant = self.authenticate(request)
@@ -314,9 +368,7 @@ class ReferenceApi:
     async def list_endpoint(self, request: Request) -> Response:
         tenant = self.authenticate(request)
         query = request.query_params
-        order = query.get("order", "asc")
-        if order not in ("asc", "desc"):
-            raise ApiError(400, "Invalid 'order': expected 'asc' or 'desc'.", param="order")
+        order = _order(query.get("order"))
         limit = _limit(query.get("limit"))
         wanted = {
             key[len("metadata[") : -1]: value
@@ -335,10 +387,11 @@ class ReferenceApi:
         tenant = self.authenticate(request)
         record = self.find(tenant, request.path_params["completion_id"])
         query = request.query_params
+        order, limit = _order(query.get("order")), _limit(query.get("limit"))
         messages = list(record.messages)
-        if query.get("order") == "desc":
+        if order == "desc":
             messages.reverse()
-        return self.json(_page(messages, query.get("after"), _limit(query.get("limit"))))
+        return self.json(_page(messages, query.get("after"), limit))
 
     def routes(self) -> list[Route]:
         return [
@@ -370,6 +423,17 @@ class ReferenceApi:
         )
 
 
+# The official spec's pagination of the list and messages endpoints: `after` (the id of the
+# previous page's last item), `limit` (an integer, default 20; the spec sets no bounds, the
+# reference allows 0 to 100) and `order` (`asc` by creation, the default, or `desc`).
+def _order(raw: str | None) -> str:
+    if raw is None:
+        return "asc"
+    if raw not in ("asc", "desc"):
+        raise ApiError(400, "Invalid 'order': expected 'asc' or 'desc'.", param="order")
+    return raw
+
+
 def _limit(raw: str | None) -> int:
     if raw is None:
         return 20
@@ -377,13 +441,15 @@ def _limit(raw: str | None) -> int:
         limit = int(raw)
     except ValueError:
         raise ApiError(400, "Invalid 'limit': expected an integer.", param="limit") from None
-    if not 1 <= limit <= 100:
-        raise ApiError(400, "Invalid 'limit': expected 1 to 100.", param="limit")
+    if not 0 <= limit <= 100:
+        raise ApiError(400, "Invalid 'limit': expected 0 to 100.", param="limit")
     return limit
 
 
 def _page(items: list[dict[str, Any]], after: str | None, limit: int) -> dict[str, Any]:
-    """A cursor page in the OpenAI list envelope, starting after the item with id `after`."""
+    """A cursor page in the OpenAI list envelope, starting after the item with id `after`.
+
+    `first_id` and `last_id` are null on an empty page; `has_more` says a next page exists."""
     if after is not None:
         ids = [item["id"] for item in items]
         items = items[ids.index(after) + 1 :] if after in ids else []
@@ -402,6 +468,12 @@ def create_app(
     *,
     database: str = ":memory:",
     api_class: type[ReferenceApi] = ReferenceApi,
+    create_delay: float = 0.0,
+    update_delay: float = 0.0,
 ) -> Starlette:
-    """The reference server's ASGI app; `api_class` swaps in a variation (faults, variants)."""
-    return api_class(keys or {}, Store(database)).app()
+    """The reference server's ASGI app; `api_class` swaps in a variation (faults, variants).
+
+    `create_delay` and `update_delay` (seconds) make it eventually consistent, as
+    conformance.reference.store describes."""
+    store = Store(database, create_delay=create_delay, update_delay=update_delay)
+    return api_class(keys or {}, store).app()

@@ -18,6 +18,16 @@ from starlette.types import ASGIApp
 LOOPBACK = "127.0.0.1"
 
 
+def loopback_socket(port: int = 0) -> socket.socket:
+    """A TCP socket bound to 127.0.0.1:`port` (0: a free one, no race), ready for uvicorn."""
+    # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose
+    # proto says TCP, and without it every answer waits 40 ms for a delayed ACK.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((LOOPBACK, port))
+    return sock
+
+
 class BackgroundServer:
     """A uvicorn server on 127.0.0.1 in a daemon thread; a context manager that stops it."""
 
@@ -32,11 +42,7 @@ class BackgroundServer:
         crashing variations in-process want that, because Python 3.11 formats a traceback
         with `ast.parse`, which is not thread-safe against the test thread's own parsing
         ("SystemError: AST constructor recursion depth mismatch")."""
-        # proto=IPPROTO_TCP matters: asyncio only sets TCP_NODELAY on accepted sockets whose
-        # proto says TCP, and without it every answer waits 40 ms for a delayed ACK.
-        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((LOOPBACK, port))
+        self._sock = loopback_socket(port)
         self.port: int = self._sock.getsockname()[1]
         config = uvicorn.Config(
             app, log_level=log_level, lifespan="off", access_log=False, timeout_graceful_shutdown=2

@@ -3,14 +3,22 @@
 The store is deliberately boring: one table, the completion object kept as JSON beside the
 columns the list endpoint filters on. All calls come from the server's single event loop,
 so one connection is enough; a lock still guards it for callers on other threads (tests).
+
+It can also lag like an eventually consistent vendor (`create_delay`, `update_delay`): a new
+completion stays invisible to every read for `create_delay` seconds, and an update's metadata
+stays pending for `update_delay` seconds, during which reads still see the previous map.
+Writes land in the table at once when the delays are 0 (the default); otherwise what is not
+visible yet is kept in memory beside it, so a restart makes everything visible.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 import threading
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +53,24 @@ class Record:
 class Store:
     """Stored chat completions, partitioned by tenant (one tenant per API key)."""
 
-    def __init__(self, path: str = ":memory:") -> None:
+    def __init__(
+        self,
+        path: str = ":memory:",
+        *,
+        create_delay: float = 0.0,
+        update_delay: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`create_delay` and `update_delay` are seconds before a new completion, and an
+        update's metadata, become visible to reads (retrieve, list, messages, and the lookup an
+        update or delete starts with). Plain attributes: a variation may set them after."""
+        self.create_delay = create_delay
+        self.update_delay = update_delay
+        self._clock = clock
+        # (tenant, id) -> when a new completion becomes visible
+        self._hidden_until: dict[tuple[str, str], float] = {}
+        # (tenant, id) -> the updates not visible yet: (when, metadata), oldest first
+        self._pending: dict[tuple[str, str], list[tuple[float, dict[str, str]]]] = {}
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute(
@@ -59,6 +84,9 @@ class Store:
 
     def insert(self, record: Record) -> None:
         with self._lock:
+            if self.create_delay > 0:
+                visible_at = self._clock() + self.create_delay
+                self._hidden_until[(record.tenant, record.id)] = visible_at
             self._db.execute(
                 "INSERT INTO completions (id, tenant, model, created, metadata, body, messages)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -74,7 +102,11 @@ class Store:
             )
 
     def get(self, tenant: str, completion_id: str) -> Record | None:
+        """The completion as reads see it now: None while it is not visible yet."""
         with self._lock:
+            self._settle()
+            if (tenant, completion_id) in self._hidden_until:
+                return None
             row = self._db.execute(
                 "SELECT seq, id, tenant, model, created, metadata, body, messages"
                 " FROM completions WHERE tenant = ? AND id = ?",
@@ -83,8 +115,20 @@ class Store:
         return _record(row) if row else None
 
     def set_metadata(self, tenant: str, completion_id: str, metadata: Mapping[str, str]) -> bool:
-        """Store `metadata` as the completion's whole map; False when there is no such one."""
+        """Store `metadata` as the completion's whole map; False when there is no such one.
+
+        With an update delay the map is pending until then; reads see the previous one."""
         with self._lock:
+            if self.update_delay > 0:
+                exists = self._db.execute(
+                    "SELECT 1 FROM completions WHERE tenant = ? AND id = ?", (tenant, completion_id)
+                ).fetchone()
+                if exists:
+                    due = self._clock() + self.update_delay
+                    self._pending.setdefault((tenant, completion_id), []).append(
+                        (due, dict(metadata))
+                    )
+                return exists is not None
             cursor = self._db.execute(
                 "UPDATE completions SET metadata = ? WHERE tenant = ? AND id = ?",
                 (json.dumps(dict(metadata)), tenant, completion_id),
@@ -93,6 +137,8 @@ class Store:
 
     def delete(self, tenant: str, completion_id: str) -> bool:
         with self._lock:
+            self._hidden_until.pop((tenant, completion_id), None)
+            self._pending.pop((tenant, completion_id), None)
             cursor = self._db.execute(
                 "DELETE FROM completions WHERE tenant = ? AND id = ?", (tenant, completion_id)
             )
@@ -102,12 +148,40 @@ class Store:
         """All of a tenant's completions in creation order (or reversed); callers filter."""
         direction = "DESC" if order == "desc" else "ASC"
         with self._lock:
+            self._settle()
             rows = self._db.execute(
                 "SELECT seq, id, tenant, model, created, metadata, body, messages"
                 f" FROM completions WHERE tenant = ? ORDER BY seq {direction}",
                 (tenant,),
             ).fetchall()
-        return [_record(row) for row in rows]
+            hidden = set(self._hidden_until)
+        return [_record(row) for row in rows if (tenant, row[1]) not in hidden]
+
+    def _settle(self) -> None:
+        """Make visible what has waited long enough: due creations, then due updates in order.
+
+        Called with the lock held, at the start of every read."""
+        if not (self._hidden_until or self._pending):
+            return
+        now = self._clock()
+        for key, visible_at in list(self._hidden_until.items()):
+            if visible_at <= now:
+                del self._hidden_until[key]
+        for (tenant, completion_id), updates in list(self._pending.items()):
+            due = [
+                metadata for when, metadata in itertools.takewhile(lambda u: u[0] <= now, updates)
+            ]
+            if not due:
+                continue
+            self._db.execute(
+                "UPDATE completions SET metadata = ? WHERE tenant = ? AND id = ?",
+                (json.dumps(due[-1]), tenant, completion_id),
+            )
+            rest = updates[len(due) :]
+            if rest:
+                self._pending[(tenant, completion_id)] = rest
+            else:
+                del self._pending[(tenant, completion_id)]
 
 
 def _record(row: tuple[Any, ...]) -> Record:

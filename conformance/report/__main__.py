@@ -1,5 +1,6 @@
-"""`python -m conformance.report matrix FILES -o reports/matrix.html [--format md]` and
-`python -m conformance.report verify FILES`: the report tools, which need no server.
+"""`python -m conformance.report matrix FILES -o reports/matrix.html [--format md]`,
+`python -m conformance.report verify FILES`, and for a CI job `summary FILE` (one run's
+verdicts in Markdown) and `headline FILE`: the report tools, which need no server.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from conformance.report import matrix
+from conformance.report import job_summary, matrix
 from conformance.report.schema import FORMAT, ReportError, digest_ok, load_document
 
 
@@ -22,9 +23,16 @@ def main(argv: list[str] | None = None) -> int:
     side.add_argument("--title", default=matrix.TITLE)
     check = commands.add_parser("verify", help=f"check {FORMAT} files: schema and digest")
     check.add_argument("files", nargs="+", type=Path)
+    one = commands.add_parser("summary", help="one run's verdicts in Markdown (a job summary)")
+    one.add_argument("file", type=Path, help="the run's compliance.json")
+    one.add_argument("--title", default=job_summary.TITLE)
+    line = commands.add_parser("headline", help="one run's headline, on one line")
+    line.add_argument("file", type=Path, help="the run's compliance.json")
     args = parser.parse_args(argv)
     if args.command == "verify":
         return _verify(args.files)
+    if args.command in ("summary", "headline"):
+        return _one(args)
     fmt = args.format or ("md" if args.output and args.output.suffix == ".md" else "html")
     out_dir = args.output.parent if args.output else Path.cwd()
     try:
@@ -42,6 +50,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.output} ({len(cols)} run(s))", file=sys.stderr)
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _one(args: argparse.Namespace) -> int:
+    try:
+        doc = load_document(args.file, check_digest=False)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not digest_ok(doc):
+        print(f"warning: {args.file}: the digest does not match", file=sys.stderr)
+    if args.command == "headline":
+        print(" ".join(str(doc["headline"]).split()))
+    else:
+        sys.stdout.write(job_summary.render(doc, args.title))
     return 0
 
 

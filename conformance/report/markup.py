@@ -1,12 +1,18 @@
-"""HTML pieces shared by the run report (pytest-html's summary) and the vendor matrix: verdict
-colours, the recent-verdict strip, and the run's own summary section, all rendered from a
-compliance.json document.
+"""HTML shared by the run report (pytest-html's summary) and the vendor matrix: the templates
+(conformance/report/templates, Jinja2 with autoescape), the verdict colours, and the plain
+functions that turn a compliance.json document into the texts they show.
+
+Every value of a document is text from a target or a vendor's files, so it is escaped
+wherever a template puts it; only the CSS constants here go in as they are.
 """
 
 from __future__ import annotations
 
-from html import escape
+import functools
 from typing import Any
+
+import jinja2
+from markupsafe import Markup
 
 CSS = """
 .ucc-v { font-weight: bold; padding: 1px 6px; border-radius: 3px; white-space: nowrap; }
@@ -48,26 +54,6 @@ STRIP_COLOURS = {
 }
 
 
-def badge(verdict: str, title: str | None = None) -> str:
-    tip = f" title='{escape(title, quote=True)}'" if title else ""
-    css = verdict.replace(" ", "-")
-    return f"<span class='ucc-v ucc-v-{css}'{tip}>{escape(verdict)}</span>"
-
-
-def strip(history: dict[str, Any] | None) -> str:
-    """The recent verdicts, oldest first, as coloured squares; and since when it fails."""
-    if not history:
-        return ""
-    squares = "".join(
-        f"<span style='background:{STRIP_COLOURS.get(h['verdict'], '#fff')}' "
-        f"title='{escape(h['started_at'])}: {escape(h['verdict'])}'></span>"
-        for h in history["recent"]
-    )
-    since = history.get("failing_since")
-    note = f" <span class='ucc-since'>failing since {escape(since[:10])}</span>" if since else ""
-    return f"<span class='ucc-strip'>{squares}</span>{note}"
-
-
 def target_label(document: dict[str, Any]) -> str:
     url = document["target"]["base_url"]
     if document["target"]["embedded"]:
@@ -97,7 +83,7 @@ def detail(requirement: dict[str, Any]) -> str:
 
 def lost_writes_line(document: dict[str, Any]) -> str | None:
     """The writes that never became visible, per kind, e.g. "1 new stored completion never
-    became readable within 30 s (setting up UCC-RESP-STATUS); 12 updates never became
+    became readable: the first within 30 s (in UCC-RESP-STATUS); 12 updates never became
     visible: the first within 30 s (in UCC-META-ROUNDTRIP-RETRIEVE), 11 more on a single read
     (waits cut short after the first)"."""
     lost = document.get("writes_never_visible") or []
@@ -147,109 +133,7 @@ body { display: flex; flex-direction: column; }
 
 def run_summary(document: dict[str, Any]) -> list[str]:
     """The top of a run's HTML report: target, headline, profile, baseline, verdict table."""
-    parts = [f"<style>{CSS}{REPORT_CSS}</style>", banner(document)]
-    if not document["complete"]:
-        parts.append(
-            f"<p class='ucc-incomplete' id='incomplete'>INCOMPLETE: {escape(document['stopped'])}"
-            " — the verdicts cover only the cases that ran</p>"
-        )
-    parts += [
-        f"<p><b>Target:</b> {escape(target_label(document))}; model "
-        f"{escape(str(document['model']))}</p>",
-        f"<p>{escape(cost_line(document))}; started {escape(document['started_at'])}, "
-        f"{document['duration_s']:.1f} s</p>",
-    ]
-    parts += _profile(document.get("profile")) + _baseline(document.get("baseline"))
-    parts.append(_verdict_table(document))
-    parts += _failing_cases(document)
-    spec = document["spec"]
-    parts.append(
-        f"<p style='font-size:85%'>spec sha256 {spec['openapi']['sha256'][:16]}…, requirements "
-        f"sha256 {spec['requirements']['sha256'][:16]}…; compliance.json digest "
-        f"{escape(document.get('digest', {}).get('value', '')[:16])}…</p>"
-    )
-    return parts
-
-
-def grounds(requirement: dict[str, Any]) -> str:
-    """The page's words in italics, then the basis: what the requirement rests on."""
-    parts = [f"<i>“{escape(requirement['quote'])}”</i>"] if requirement.get("quote") else []
-    if requirement.get("basis"):
-        parts.append(escape(requirement["basis"]))
-    return " ".join(parts)
-
-
-def banner(document: dict[str, Any]) -> str:
-    """The overall verdict, coloured, first thing on the page: the headline a reader quotes."""
-    verdict = document.get("verdict", "PASSED")
-    css = verdict.replace(" ", "-")
-    return (
-        f"<p class='ucc-banner ucc-banner-{css}' id='run-verdict'>"
-        f"{escape(document['headline'])}</p>"
-    )
-
-
-def _profile(profile: dict[str, Any] | None) -> list[str]:
-    if not profile:
-        return []
-    waived = sum(1 for d in profile["deviations"] if d["status"] == "xfail")
-    parts = [
-        f"<p><b>Profile:</b> {escape(profile['name'])}: {len(profile['deviations'])} known "
-        f"deviation(s), {waived} reported as XFAIL</p>"
-    ]
-    if profile["flags"]:
-        items = "".join(f"<li>{escape(f['message'])}</li>" for f in profile["flags"])
-        parts.append(f"<ul id='profile-flags' class='ucc-flag'>{items}</ul>")
-    return parts
-
-
-def _baseline(baseline: dict[str, Any] | None) -> list[str]:
-    if not baseline:
-        return []
-    rows = "".join(
-        f"<tr><th>{title}</th><td>{escape(', '.join(baseline[key]) or '-')}</td></tr>"
-        for title, key in (
-            ("new failures", "regressions"),
-            ("fixed", "fixed"),
-            ("still failing", "still_failing"),
-        )
-    )
-    return [
-        f"<p><b>Baseline:</b> run of {escape(baseline['started_at'])}"
-        + ("" if baseline["same_target"] else " (another target)")
-        + "</p>",
-        f"<table class='ucc' id='baseline-diff'>{rows}</table>",
-    ]
-
-
-def _verdict_table(document: dict[str, Any]) -> str:
-    with_history = document.get("history") is not None
-    numbers = _case_numbers(document)
-    rows = []
-    for r in document["requirements"]:
-        if r["verdict"] == "NOT RUN":
-            continue
-        links = " ".join(
-            f"<a href='#case-{numbers[c['nodeid']]}'>case {numbers[c['nodeid']]}</a>"
-            for c in r["cases"]
-            if c["nodeid"] in numbers
-        )
-        rows.append(
-            f"<tr id='req-{escape(r['id'])}' class='verdict-{r['verdict'].lower()}'>"
-            f"<td>{escape(r['id'])}</td><td>{r['level']}</td>"
-            f"<td>{badge(r['verdict'])}</td><td>{escape(detail(r))}</td>"
-            + (f"<td>{strip(r.get('history'))}</td>" if with_history else "")
-            + f"<td>{links}</td><td>{grounds(r)}</td></tr>"
-        )
-    head = (
-        "<th>Requirement</th><th>Level</th><th>Verdict</th><th>Observation / failure</th>"
-        + ("<th>Recent runs</th>" if with_history else "")
-        + "<th>Failing cases</th><th>The page says (and the basis)</th>"
-    )
-    return (
-        f"<table class='ucc' id='requirement-verdicts'><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table>"
-    )
+    return [render("summary.html", doc=document, numbers=_case_numbers(document))]
 
 
 def _case_numbers(document: dict[str, Any]) -> dict[str, int]:
@@ -258,18 +142,28 @@ def _case_numbers(document: dict[str, Any]) -> dict[str, int]:
     return {nodeid: i for i, nodeid in enumerate(dict.fromkeys(ids), 1)}
 
 
-def _failing_cases(document: dict[str, Any]) -> list[str]:
-    numbers = _case_numbers(document)
-    if not numbers:
-        return []
-    parts = ["<h3 id='failing-cases'>Failing cases</h3>"]
-    for r in document["requirements"]:
-        for c in r["cases"]:
-            if "transcript" not in c:
-                continue
-            parts.append(
-                f"<details id='case-{numbers[c['nodeid']]}'><summary>{badge(c['verdict'])} "
-                f"{escape(c['nodeid'])}</summary>"
-                f"<pre class='ucc-transcript'>{escape(c['transcript'])}</pre></details>"
-            )
-    return parts
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The templates, with the helpers they call. StrictUndefined: a misspelt name fails the
+    render (and a test) instead of leaving a blank in a report."""
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("conformance.report", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.globals.update(
+        css=Markup(CSS),
+        report_css=Markup(REPORT_CSS),
+        strip_colours=STRIP_COLOURS,
+        detail=detail,
+        target_label=target_label,
+        cost_line=cost_line,
+    )
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -120,73 +119,17 @@ def _notes(column: Column) -> list[str]:
 
 
 def render_html(cols: list[Column], title: str = TITLE) -> str:
-    head = "".join(
-        "<th class='target'>"
-        + (
-            f"<a href='{escape(c.report, quote=True)}'>{escape(c.label)}</a>"
-            if c.report
-            else escape(c.label)
-        )
-        + f"<br><small>{escape(str(c.doc['model']))}</small></th>"
-        for c in cols
+    return markup.render(
+        "matrix.html",
+        title=title,
+        cols=cols,
+        rows=_rows(cols),
+        legend=list(EMOJI),
+        generated=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        score=score,
+        score_class=standing,
+        notes=_notes,
     )
-    scores = "".join(
-        f"<td class='score ucc-v-{standing(c.doc)}'>"
-        f"<b>{escape(score(c.doc))}</b>"
-        + "".join(f"<br><span class='ucc-v ucc-v-ERROR'>{n}</span>" for n in _notes(c))
-        + "</td>"
-        for c in cols
-    )
-    headlines = "".join(
-        f"<td><small>{escape(c.doc['headline'])}<br>{escape(c.doc['started_at'])}, suite "
-        f"{escape(c.doc['suite_version'])}</small></td>"
-        for c in cols
-    )
-    body = []
-    for rid, level, tip in _rows(cols):
-        cells = []
-        for c in cols:
-            r = c.verdict(rid)
-            if r is None:
-                cells.append("<td></td>")
-                continue
-            cell = markup.badge(r["verdict"], markup.detail(r) or None)
-            if c.report and r["verdict"] != "NOT RUN":  # the report lists judged rows only
-                cell = f"<a href='{escape(c.report, quote=True)}#req-{escape(rid)}'>{cell}</a>"
-            if (r.get("deviation") or {}).get("status") == "xpass":
-                cell += " <small class='ucc-flag'>XPASS</small>"
-            cells.append(f"<td>{cell} {markup.strip(r.get('history'))}</td>")
-        body.append(
-            f"<tr id='row-{escape(rid)}'><th title='{escape(tip, quote=True)}'>{escape(rid)}</th>"
-            f"<td>{level}</td>{''.join(cells)}</tr>"
-        )
-    legend = " ".join(markup.badge(v) for v in EMOJI)
-    generated = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
-<style>
-body {{ font-family: Helvetica, Arial, sans-serif; font-size: 13px; margin: 16px; }}
-th.target {{ min-width: 120px; }}
-#matrix a {{ text-decoration: none; }}
-{markup.CSS}
-</style></head>
-<body>
-<h1>{escape(title)}</h1>
-<p>{len(cols)} run(s); generated {generated}. Each column links to its run's report; hover a
-verdict for the observation or failure.</p>
-<table class="ucc" id="matrix">
-<thead>
-<tr><th>Requirement</th><th>Level</th>{head}</tr>
-<tr><th colspan="2">Score (passed / judged)</th>{scores}</tr>
-<tr><th colspan="2">Headline</th>{headlines}</tr>
-</thead>
-<tbody>
-{chr(10).join(body)}
-</tbody>
-</table>
-<p>Verdicts: {legend}</p>
-</body></html>
-"""
 
 
 def _md(text: str) -> str:

@@ -18,7 +18,6 @@ changed: writes that land late, land never, or land merged, and a stateless mock
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
 
 from starlette.requests import Request
@@ -27,63 +26,16 @@ from starlette.responses import JSONResponse, Response
 from conformance.reference.app import MAX_PAIRS, ApiError, ReferenceApi
 from conformance.reference.store import Record, Store
 
-Key = tuple[str, str]
-
-
-class LaggingStore(Store):
-    """A store whose writes become visible `create_delay` / `update_delay` seconds late."""
-
-    def __init__(self, create_delay: float, update_delay: float) -> None:
-        super().__init__()
-        self.create_delay = create_delay
-        self.update_delay = update_delay
-        self.visible_at: dict[Key, float] = {}
-        self.pending: dict[Key, list[tuple[float, dict[str, str]]]] = {}
-
-    def insert(self, record: Record) -> None:
-        super().insert(record)
-        self.visible_at[(record.tenant, record.id)] = time.monotonic() + self.create_delay
-
-    def set_metadata(self, tenant: str, completion_id: str, metadata: Mapping[str, str]) -> bool:
-        if super().get(tenant, completion_id) is None:
-            return False
-        due = time.monotonic() + self.update_delay
-        self.pending.setdefault((tenant, completion_id), []).append((due, dict(metadata)))
-        return True
-
-    def _settle(self, key: Key) -> None:
-        now = time.monotonic()
-        waiting = self.pending.get(key, [])
-        for _, metadata in [w for w in waiting if w[0] <= now]:
-            super().set_metadata(*key, metadata)
-        self.pending[key] = [w for w in waiting if w[0] > now]
-
-    def _visible(self, key: Key) -> bool:
-        return time.monotonic() >= self.visible_at.get(key, 0.0)
-
-    def get(self, tenant: str, completion_id: str) -> Record | None:
-        key = (tenant, completion_id)
-        if not self._visible(key):
-            return None
-        self._settle(key)
-        return super().get(tenant, completion_id)
-
-    def list(self, tenant: str, *, order: str = "asc") -> list[Record]:
-        records = []
-        for record in super().list(tenant, order=order):
-            key = (tenant, record.id)
-            if self._visible(key):
-                self._settle(key)
-                records.append(super().get(tenant, record.id) or record)
-        return records
-
 
 class DelayedStore(ReferenceApi):
     """New completions are readable 2 s after creation, updates visible 1 s after their
-    answer: within any sensible --consistency-timeout, so conformant."""
+    answer (the reference store's own lag, conformance/reference/store.py): within any
+    sensible --consistency-timeout, so conformant."""
 
     def __init__(self, keys: Mapping[str, str], store: Store | None = None) -> None:
-        super().__init__(keys, LaggingStore(create_delay=2.0, update_delay=1.0))
+        super().__init__(keys, store)
+        self.store.create_delay = 2.0
+        self.store.update_delay = 1.0
 
 
 class ForgetfulStore(Store):
