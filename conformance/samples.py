@@ -1,4 +1,4 @@
-"""Metadata samples the cases send: boundaries and round-trip material.
+"""Metadata samples the cases send: the documented limits (the round-trip corpus is corpus.py).
 
 Keys carry a per-run nonce where a case must tell its own pairs apart from earlier ones.
 """
@@ -21,14 +21,3 @@ def pairs(count: int, tag: str) -> dict[str, str]:
 def key_of(length: int, tag: str, fill: str = "k") -> str:
     """A key of exactly `length` characters starting with `tag`."""
     return (tag + fill * length)[:length] if len(tag) < length else fill * length
-
-
-# Round-trip material: what real users put in metadata, exactly as it must come back.
-ROUND_TRIP = {
-    "ascii": {"customer_id": "cus_123", "plan": "pro"},
-    "unicode": {"lang": "日本語のテキスト", "név": "Ödön Ünnepély", "emoji": "🎉 ok ✅"},
-    "quotes-and-escapes": {"quote": 'say "hi"', "apostrophe": "it's", "backslash": "C:\\tmp\\x"},
-    "whitespace": {"spaces": "  padded  ", "tabs": "a\tb", "newline": "line1\nline2", "blank": " "},
-    "json-lookalike": {"json": '{"nested": [1, 2]}', "html": "<b>bold</b> &amp;"},
-    "empty-value": {"empty": ""},
-}
