@@ -150,7 +150,7 @@ _ALL = (
         "finish_reason of another backend passed through",
         "TGI 'eos_token', 'eos' and 'end' from OpenAI-compatible gateways",
     ),
-    Mechanism("M25", "choice index not its position", "servers that ignore or renumber n"),
+    Mechanism("M25", "choice index not its position", "servers that number choices otherwise"),
     Mechanism(
         "M26",
         "usage counts that do not add up",
@@ -197,18 +197,18 @@ def _normalized(form: str) -> Change:
     return change
 
 
+def _latin1_column(text: str) -> str:
+    """A latin1 column in non-strict mode (MariaDB): '?' per character it cannot hold, and
+    '????' for a 4-byte one."""
+    return "".join(ch if ord(ch) < 256 else "????" if ord(ch) > 0xFFFF else "?" for ch in text)
+
+
 def _mojibake(text: str) -> str:
-    try:
-        return text.encode("utf-8").decode("latin-1")
-    except UnicodeError:
-        return text
+    return text.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
 def _mojibake_cp1252(text: str) -> str:
-    try:
-        return text.encode("utf-8").decode("cp1252", errors="replace")
-    except UnicodeError:
-        return text
+    return text.encode("utf-8", "surrogatepass").decode("cp1252", errors="replace")
 
 
 _MYSQL_ESCAPES = {"0": "\x00", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
@@ -267,6 +267,7 @@ CHARACTER_CHANGES: tuple[tuple[str, str, Change], ...] = (
         "characters outside Latin-1 replaced by '?'",
         lambda t: t.encode("latin-1", "replace").decode("latin-1"),
     ),
+    ("M10", "characters outside Latin-1 replaced by '?', 4-byte ones by '????'", _latin1_column),
     ("M11", "each 4-byte character stored as '????'", _astral(lambda ch: "????")),
     ("M11", "4-byte characters replaced by '?'", _astral(lambda ch: "?")),
     ("M11", "4-byte characters replaced by U+FFFD", _astral(lambda ch: "\ufffd")),
@@ -401,23 +402,45 @@ def _show(text: Any, width: int = 60) -> str:
 def explain_pairs(sent: Mapping[str, str], got: Mapping[str, Any]) -> list[str]:
     """One line per sent pair that is not in `got` exactly as sent, naming the mechanisms the
     fault model knows that explain what came back instead."""
-    return [line for key, value in sent.items() for line in _explain_one(key, value, sent, got)]
+    confirmed = {
+        (mid, how)
+        for key in sent
+        if key not in got
+        for mid, how, new in _renamings(key, got)
+        if new not in sent
+    }
+    return [
+        line
+        for key, value in sent.items()
+        for line in _explain_one(key, value, sent, got, confirmed)
+    ]
+
+
+def _renamings(key: str, got: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(mechanism, how, new key) for each documented key change that lands on a key of `got`."""
+    return [
+        (mid, how, change(key))
+        for mid, how, change in KEY_CHANGES
+        if change(key) != key and change(key) in got
+    ]
 
 
 def _explain_one(
-    key: str, value: str, sent: Mapping[str, str], got: Mapping[str, Any]
+    key: str,
+    value: str,
+    sent: Mapping[str, str],
+    got: Mapping[str, Any],
+    confirmed: set[tuple[str, str]],
 ) -> Iterator[str]:
+    """The line for one pair; a key change that lands on another sent key is only named
+    when another key of the same map shows it (`confirmed`), else the keys merged."""
     if key in got:
         if got[key] != value:
             into = _merged_into(key, got[key], sent)
             change = _value_change(value, got[key], named=not into)
             yield f"key {_show(key)}: {change}{into}"
         return
-    renamed = [
-        (mid, how, change(key))
-        for mid, how, change in KEY_CHANGES
-        if change(key) != key and change(key) in got
-    ]
+    renamed = _renamings(key, got)
     collided = [new for _, _, new in renamed if new in sent]
     if renamed and not collided:
         new = renamed[0][2]
@@ -430,7 +453,9 @@ def _explain_one(
     twins = [k for k in sent if k != key and k in got and _fold(k) == _fold(key)]
     if twins or collided:
         twin = (twins or collided)[0]
-        merged = [(mid, how) for mid, how, new in renamed if new == twin]
+        merged = [
+            (mid, how) for mid, how, new in renamed if new == twin and (mid, how) in confirmed
+        ]
         merged.append(_merge_reason(key, twin))
         holds = " and holds this key's value" if got[twin] == value else ""
         yield (
@@ -476,7 +501,8 @@ def _merge_reason(key: str, twin: str) -> tuple[str, str]:
 def _value_change(sent: str, got: Any, *, named: bool = True) -> str:
     """'sent X, got Y: how (where; see fault model M..)' for one value."""
     shown_sent, shown_got = _show(sent), _show(got)
-    if shown_sent == shown_got:  # differences a repr does not show (normalization forms)
+    if unicodedata.normalize("NFC", shown_sent) == unicodedata.normalize("NFC", shown_got):
+        # differences a repr does not show (normalization forms): code points shown
         shown_sent, shown_got = ascii(sent)[:60], ascii(got)[:60]
     head = f"sent {shown_sent}, got {shown_got}"
     if not named:

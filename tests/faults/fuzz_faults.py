@@ -54,13 +54,14 @@ class CrashesOnEmptyKey(ReferenceApi):
 
 @fuzz_fault("UCC-META-ROUNDTRIP-RETRIEVE")
 class DropsControlCharactersWhenStoring(ReferenceApi):
-    """Control characters other than tab, newline and carriage return are dropped from
-    stored values (the answer to the update still echoes them)."""
+    """Control characters other than tab, newline, carriage return and NUL (those the
+    handwritten round-trip corpus sends) are dropped from stored values (the answer to the
+    update still echoes them)."""
 
     def update(self, tenant: str, completion_id: str, body: Any) -> Record:
         record = super().update(tenant, completion_id, body)
         kept = {
-            key: "".join(ch for ch in value if ch in "\t\n\r" or not _has_control_character(ch))
+            key: "".join(ch for ch in value if ch in "\t\n\r\x00" or not _has_control_character(ch))
             for key, value in record.metadata.items()
         }
         self.store.set_metadata(tenant, completion_id, kept)
