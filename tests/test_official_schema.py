@@ -56,7 +56,7 @@ JUSTIFIED: dict[str, str] = {
     ),
     # The official schema also allows a custom tool call ({"type": "custom", "custom": ...}).
     "choices/items/message/tool_calls/items[custom]: refused": (
-        "The type of the tool. Currently, onlyfunction is supported."
+        "The type of the tool. Currently, only function is supported."
     ),
 }
 
