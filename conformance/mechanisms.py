@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 # JavaScript numbers are IEEE-754 doubles: integers are exact up to 2^53.
 JS_SAFE_INTEGER = 2**53
@@ -187,14 +187,8 @@ def _surrogates(replacement: str) -> Change:
     return lambda text: "".join(replacement if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
 
 
-def _normalized(form: str) -> Change:
-    def change(text: str) -> str:
-        try:
-            return unicodedata.normalize(form, text)  # type: ignore[arg-type]
-        except UnicodeError:
-            return text
-
-    return change
+def _normalized(form: Literal["NFC", "NFD", "NFKC", "NFKD"]) -> Change:
+    return lambda text: unicodedata.normalize(form, text)
 
 
 def _latin1_column(text: str) -> str:
