@@ -1,11 +1,13 @@
-"""Metadata samples the cases send: boundaries, round-trip material, and the keys they use.
+"""Metadata samples the cases send: the documented limits, and the keys the cases use (the
+round-trip corpus is corpus.py).
 
 The page leaves open whether an update replaces the stored map or merges into it, and a
 merging target may apply the 16-pair limit to the merged map. Such a target keeps every key the
 run ever wrote to its shared completion, so the cases that write valid metadata there use keys
 from one plan of at most 16 (PLANNED_KEYS): whatever order they run in, the suite's own earlier
 writes never fill the map. The 16-pair case, on such a target, sends the planned keys (see
-conformance.steps.sixteen_that_fit).
+conformance.steps.sixteen_that_fit). Keys whose own content is under test in bulk (the corpus's
+key probes) go to a completion of their own (Target.scratch).
 """
 
 from __future__ import annotations
@@ -33,23 +35,13 @@ def key_of(length: int, tag: str, fill: str = "k") -> str:
 RUN_KEY = "ucc_conformance_run"
 # Marks the state a case put the completion in ("ucc_case": "tenancy").
 CASE = "ucc_case"
-# Plain keys whose values carry what a case tests.
-A, B, C, D = "ucc_a", "ucc_b", "ucc_c", "ucc_d"
-# Keys whose own content is under test.
-UNICODE_KEY = "név"
+# Plain keys whose values carry what a case tests (the corpus's value probes among them).
+VALUE_KEYS = tuple(f"ucc_v{n:02d}" for n in range(1, 12))
+A, B, C = VALUE_KEYS[:3]
+# Keys whose own content is under test, on the shared completion.
 KEY_64 = key_of(MAX_KEY, "k64_")
 KEY_64_LATIN = "é" * MAX_KEY  # 128 bytes in UTF-8
 KEY_64_CJK = "日" * MAX_KEY  # 192 bytes in UTF-8
 
-PLANNED_KEYS = (RUN_KEY, CASE, A, B, C, D, UNICODE_KEY, KEY_64, KEY_64_LATIN, KEY_64_CJK)
+PLANNED_KEYS = (RUN_KEY, CASE, *VALUE_KEYS, KEY_64, KEY_64_LATIN, KEY_64_CJK)
 assert len(PLANNED_KEYS) <= MAX_PAIRS
-
-# Round-trip material: what real users put in metadata, exactly as it must come back.
-ROUND_TRIP = {
-    "ascii": {A: "cus_123", B: "pro"},
-    "unicode": {A: "日本語のテキスト", UNICODE_KEY: "Ödön Ünnepély", B: "🎉 ok ✅"},
-    "quotes-and-escapes": {A: 'say "hi"', B: "it's", C: "C:\\tmp\\x"},
-    "whitespace": {A: "  padded  ", B: "a\tb", C: "line1\nline2", D: " "},
-    "json-lookalike": {A: '{"nested": [1, 2]}', B: "<b>bold</b> &amp;"},
-    "empty-value": {A: ""},
-}

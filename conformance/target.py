@@ -135,6 +135,15 @@ class Target:
         """The id of a stored completion the suite has deleted."""
         return self._once("deleted", self._make_deleted)
 
+    def scratch(self) -> Completion:
+        """A second stored completion of the suite's own, for writes that must not crowd the
+        shared one (the corpus's key probes). The deleted cases delete it later, so the run
+        still creates at most three."""
+        return self._once("scratch", self._make_scratch)
+
+    def _make_scratch(self) -> Completion:
+        return self._first_read(*self._create(store=True), created_by_suite=True)
+
     def _once(self, name: str, make: Callable[[], T]) -> T:
         """Make a resource once; a failure (or skip) is remembered, so nothing is created twice
         and a setup failure is told in full only to the first case that meets it."""
@@ -184,7 +193,8 @@ class Target:
         )
 
     def _make_deleted(self) -> str:
-        completion = self._first_read(*self._create(store=True), created_by_suite=True)
+        scratch = self._made.pop("scratch", None)  # deleted now: a later use makes another
+        completion = scratch if isinstance(scratch, Completion) else self._make_scratch()
         if not completion.readable:
             raise Inconclusive(
                 "the completion created to be deleted never became readable, so updates of "

@@ -12,10 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from conformance.mechanisms import MECHANISMS
 from conformance.reference import ReferenceApi
 from conformance.requirements import Level, catalogue
 from tests.conftest import SuiteRun
 from tests.faults.catalogue import CONFORMANT, FAULTS, Variant
+from tests.faults.fault_model import MODEL_CONFORMANT, MODEL_FAULTS
+
+ALL_FAULTS = FAULTS + MODEL_FAULTS
+ALL_CONFORMANT = CONFORMANT + MODEL_CONFORMANT
 
 
 def _describe(run: SuiteRun) -> str:
@@ -36,10 +41,18 @@ def test_catalogue_holds_at_least_25_faults() -> None:
     """At least 25 faults, each breaking something, and every variation named once."""
     assert len(FAULTS) >= 25
     assert all(variant.fails for variant in FAULTS)
-    assert len({variant.name for variant in FAULTS + CONFORMANT}) == len(FAULTS + CONFORMANT)
+    everything = ALL_FAULTS + ALL_CONFORMANT
+    assert len({variant.name for variant in everything}) == len(everything)
 
 
-@pytest.mark.parametrize("variant", FAULTS, ids=[v.name for v in FAULTS])
+def test_every_mechanism_of_the_fault_model_has_a_faulty_server() -> None:
+    """The fault model (tests/faults/README.md) is only as good as the servers that prove the
+    suite catches each mechanism it lists."""
+    shown = {mid for variant in ALL_FAULTS for mid in variant.mechanisms}
+    assert shown == set(MECHANISMS)
+
+
+@pytest.mark.parametrize("variant", ALL_FAULTS, ids=[v.name for v in ALL_FAULTS])
 def test_fault_is_caught_under_the_requirement_it_breaks(
     run_against: Callable[..., SuiteRun], variant: Variant
 ) -> None:
@@ -51,9 +64,12 @@ def test_fault_is_caught_under_the_requirement_it_breaks(
     fails_the_run = (variant.fails | variant.inconclusive) & must
     assert run.result.ret == (1 if fails_the_run else 0), _describe(run)
     assert_bounded(run)
+    output = run.outputs()
+    unnamed = [mid for mid in variant.mechanisms if f"see fault model {mid})" not in output]
+    assert not unnamed, f"the failures do not name {unnamed}\n" + _describe(run)
 
 
-@pytest.mark.parametrize("variant", CONFORMANT, ids=[v.name for v in CONFORMANT])
+@pytest.mark.parametrize("variant", ALL_CONFORMANT, ids=[v.name for v in ALL_CONFORMANT])
 def test_conformant_variation_is_not_flagged(
     run_against: Callable[..., SuiteRun], variant: Variant
 ) -> None:

@@ -192,7 +192,13 @@ class ReferenceApi:
         return {**record.body, "metadata": dict(record.metadata)}
 
     def json(self, payload: Any, status: int = 200) -> Response:
-        return JSONResponse(payload, status_code=status)
+        try:
+            return JSONResponse(payload, status_code=status)
+        except UnicodeEncodeError:
+            # A lone surrogate the client sent as \ud800 has no UTF-8 form: it goes back as
+            # the same escape, so a stored value is returned exactly as it came.
+            body = json.dumps(payload, separators=(",", ":")).encode("ascii")
+            return Response(body, status_code=status, media_type="application/json")
 
     def error(self, exc: ApiError) -> Response:
         return self.json(

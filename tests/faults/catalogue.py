@@ -32,6 +32,7 @@ class Variant:
     api_class: type[ReferenceApi]
     fails: frozenset[str] = frozenset()  # requirements that must FAIL (MUST) or WARN (SHOULD)
     options: tuple[str, ...] = ()  # extra suite options for this run
+    mechanisms: tuple[str, ...] = ()  # the fault model's mechanisms it stands for (README.md)
     # Requirements the run cannot judge against this server (a precondition it never lets
     # the suite establish): they must be INCONCLUSIVE, exactly these.
     inconclusive: frozenset[str] = frozenset()
@@ -54,10 +55,16 @@ def registrar(into: list[Variant]) -> Callable[..., Any]:
     IDs they must fail (faults) or may warn on (conformant variations)."""
 
     def register_with(
-        *requirements: str, options: tuple[str, ...] = (), inconclusive: tuple[str, ...] = ()
+        *requirements: str,
+        options: tuple[str, ...] = (),
+        mechanisms: tuple[str, ...] = (),
+        inconclusive: tuple[str, ...] = (),
     ) -> Any:
         def register(cls: type[ReferenceApi]) -> type[ReferenceApi]:
-            into.append(Variant(cls, frozenset(requirements), options, frozenset(inconclusive)))
+            variant = Variant(
+                cls, frozenset(requirements), options, mechanisms, frozenset(inconclusive)
+            )
+            into.append(variant)
             return cls
 
         return register
@@ -135,15 +142,21 @@ class CountsUtf8Bytes(ReferenceApi):
     """The limits count UTF-8 bytes, so 64 two-byte characters are 'too long'."""
 
     def check_key(self, key: str) -> None:
-        super().check_key(key.encode("utf-8").decode("latin-1"))
+        super().check_key(key.encode("utf-8", "surrogatepass").decode("latin-1"))
 
     def check_value(self, key: str, value: Any) -> None:
         if isinstance(value, str):
-            value = value.encode("utf-8").decode("latin-1")
+            value = value.encode("utf-8", "surrogatepass").decode("latin-1")
         super().check_value(key, value)
 
 
-@fault("UCC-LIMIT-VALUE-512", "UCC-LIMIT-CHARACTERS-NOT-BYTES")
+@fault(
+    "UCC-LIMIT-VALUE-512",
+    "UCC-LIMIT-CHARACTERS-NOT-BYTES",
+    "UCC-META-ROUNDTRIP-RESPONSE",
+    "UCC-META-ROUNDTRIP-RETRIEVE",
+    mechanisms=("M8",),
+)
 class TruncatesLongValues(ReferenceApi):
     """Values are silently cut to 255 characters when stored."""
 
@@ -221,7 +234,7 @@ class CrashesOnEmptyMap(ReferenceApi):
 
 
 # --- round trip and what an update changes -------------------------------------------------------
-@fault("UCC-META-ROUNDTRIP-RESPONSE", "UCC-META-ROUNDTRIP-RETRIEVE")
+@fault("UCC-META-ROUNDTRIP-RESPONSE", "UCC-META-ROUNDTRIP-RETRIEVE", mechanisms=("M6",))
 class StripsWhitespace(ReferenceApi):
     """Values are stripped of surrounding whitespace."""
 
@@ -233,6 +246,7 @@ class StripsWhitespace(ReferenceApi):
     "UCC-META-ROUNDTRIP-RESPONSE",
     "UCC-META-ROUNDTRIP-RETRIEVE",
     "UCC-LIMIT-CHARACTERS-NOT-BYTES",
+    mechanisms=("M10",),
 )
 class StoresAsciiOnly(ReferenceApi):
     """Non-ASCII characters are replaced by '?' when stored."""
@@ -265,7 +279,7 @@ class EchoesStaleMetadata(ReferenceApi):
         return record
 
 
-@fault("UCC-RESP-ECHO-METADATA")
+@fault("UCC-RESP-ECHO-METADATA", mechanisms=("M30",))
 class OmitsMetadataFromTheAnswer(ReferenceApi):
     """The answer to an update carries no metadata field."""
 
@@ -450,7 +464,13 @@ class AnswersTextPlain(ReferenceApi):
         return Response(json.dumps(payload), status_code=status, media_type="text/plain")
 
 
-@fault("UCC-RESP-SAME-ID", "UCC-RESP-SCHEMA", "UCC-RESP-SDK-PARSE", "UCC-UPDATE-ONLY-METADATA")
+@fault(
+    "UCC-RESP-SAME-ID",
+    "UCC-RESP-SCHEMA",
+    "UCC-RESP-SDK-PARSE",
+    "UCC-UPDATE-ONLY-METADATA",
+    mechanisms=("M27",),
+)
 class WrongObjectType(ReferenceApi):
     """The object type is 'chat.completion.updated'."""
 
@@ -458,7 +478,7 @@ class WrongObjectType(ReferenceApi):
         return {**super().render_update(record), "object": "chat.completion.updated"}
 
 
-@fault("UCC-SHAPE-USAGE-TOTAL")
+@fault("UCC-SHAPE-USAGE-TOTAL", mechanisms=("M26",))
 class UsageTotalOffByOne(ReferenceApi):
     """usage.total_tokens is one more than prompt + completion."""
 
@@ -469,7 +489,7 @@ class UsageTotalOffByOne(ReferenceApi):
         return {**rendered, "usage": usage}
 
 
-@fault("UCC-SHAPE-CREATED-INTEGER", "UCC-RESP-SCHEMA")
+@fault("UCC-SHAPE-CREATED-INTEGER", "UCC-RESP-SCHEMA", mechanisms=("M23",))
 class CreatedAsString(ReferenceApi):
     """created is a numeric string."""
 
@@ -483,7 +503,7 @@ def _with_choice(rendered: dict[str, Any], **changes: Any) -> dict[str, Any]:
     return {**rendered, "choices": [choice, *rendered["choices"][1:]]}
 
 
-@fault("UCC-SHAPE-CHOICES", "UCC-RESP-SCHEMA", "UCC-RESP-SDK-PARSE")
+@fault("UCC-SHAPE-CHOICES", "UCC-RESP-SCHEMA", "UCC-RESP-SDK-PARSE", mechanisms=("M24",))
 class UndocumentedFinishReason(ReferenceApi):
     """finish_reason is 'done', which the page does not list."""
 
@@ -639,7 +659,7 @@ FAULTS.append(
             }
         ),
         DEFAULT_BOUND,
-        frozenset(STORED_STATE_CASES),
+        inconclusive=frozenset(STORED_STATE_CASES),
     )
 )
 FAULTS.append(
@@ -658,7 +678,7 @@ FAULTS.append(
             }
         ),
         DEFAULT_BOUND,
-        frozenset(
+        inconclusive=frozenset(
             {
                 *STORED_STATE_CASES,
                 # no accepted update, so no answer to judge
@@ -670,6 +690,10 @@ FAULTS.append(
                 "UCC-SHAPE-CREATED-INTEGER",
                 "UCC-SHAPE-CHOICES",
                 "UCC-SHAPE-LOGPROBS-REFUSAL",
+                "UCC-SHAPE-TIMESTAMPS-SECONDS",
+                "UCC-SHAPE-CHOICE-INDEX",
+                "UCC-SHAPE-USAGE-BREAKDOWN",
+                "UCC-SHAPE-LOGPROBS-VALUES",
                 # the completion to delete never became readable
                 "UCC-DELETED-REJECTED",
                 "UCC-DELETED-404",
@@ -699,7 +723,7 @@ FAULTS.append(
             }
         ),
         DEFAULT_BOUND,
-        frozenset(STORED_STATE_CASES),
+        inconclusive=frozenset(STORED_STATE_CASES),
     )
 )
 CONFORMANT.append(Variant(stores.DelayedStore, options=DEFAULT_BOUND))

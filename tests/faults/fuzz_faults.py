@@ -54,13 +54,14 @@ class CrashesOnEmptyKey(ReferenceApi):
 
 @fuzz_fault("UCC-META-ROUNDTRIP-RETRIEVE")
 class DropsControlCharactersWhenStoring(ReferenceApi):
-    """Control characters other than tab, newline and carriage return are dropped from
-    stored values (the answer to the update still echoes them)."""
+    """Control characters other than tab, newline, carriage return and NUL (those the
+    handwritten round-trip corpus sends) are dropped from stored values (the answer to the
+    update still echoes them)."""
 
     def update(self, tenant: str, completion_id: str, body: Any) -> Record:
         record = super().update(tenant, completion_id, body)
         kept = {
-            key: "".join(ch for ch in value if ch in "\t\n\r" or not _has_control_character(ch))
+            key: "".join(ch for ch in value if ch in "\t\n\r\x00" or not _has_control_character(ch))
             for key, value in record.metadata.items()
         }
         self.store.set_metadata(tenant, completion_id, kept)
@@ -178,8 +179,9 @@ class AcceptsAnyKeyForEmptyUpdates(ReferenceApi):
 # --- sequences -------------------------------------------------------------------------------
 @fuzz_fault("UCC-DELETED-REJECTED", options=("--fuzz-stateful",))
 class UpdatedCompletionSurvivesDelete(ReferenceApi):
-    """DELETE answers 'deleted', but a completion whose metadata was updated stays, and can
-    still be retrieved and updated."""
+    """DELETE answers 'deleted', but a completion updated since it was last retrieved stays
+    (a write-back cache entry that only a read flushes), and can still be updated. The
+    handwritten cases always read an update back before deleting; generated sequences do not."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -189,6 +191,10 @@ class UpdatedCompletionSurvivesDelete(ReferenceApi):
         record = super().update(tenant, completion_id, body)
         self.updated.add(completion_id)
         return record
+
+    async def retrieve_endpoint(self, request: Request) -> Response:
+        self.updated.discard(request.path_params["completion_id"])
+        return await super().retrieve_endpoint(request)
 
     async def delete_endpoint(self, request: Request) -> Response:
         completion_id = request.path_params["completion_id"]

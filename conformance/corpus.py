@@ -1,0 +1,232 @@
+"""The round-trip corpus: metadata pairs chosen to expose each mechanism of the fault model.
+
+Each probe is a pair a real storage or serving layer is documented to change (the fault
+model, tests/faults/README.md, and conformance/mechanisms.py): keys that merge under a
+case-insensitive collation, trailing spaces a CHAR column drops, values an index drops past
+256 characters, characters a utf8mb3 column cannot hold... Probes travel in batches of at
+most 16 pairs, so one update exercises many mechanisms, and a pair that does not come back
+exactly is traced to the mechanism that explains what came back instead.
+
+The page lets a target refuse two kinds of valid value (never with a 5xx): a NUL character
+and a lone surrogate, which many stores cannot hold. Those probes go one per update, in
+`OPEN`, so a refusal of one never hides what the target does with another.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from conformance.client import Client, Exchange, encode_json
+from conformance.failures import ConformanceFailure, Inconclusive
+from conformance.mechanisms import explain_pairs, explain_refusal
+from conformance.samples import VALUE_KEYS
+from conformance.steps import accepted, read_back
+from conformance.steps import explain_refusal as explain_lack_of_room
+from conformance.target import Completion, Target
+
+# Longer than a VARCHAR(255) column and than Elasticsearch's default ignore_above (256).
+LONG_VALUE = ("a 300-character value: " + "0123456789" * 30)[:296] + " END"
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A pair, and the mechanisms of the fault model it is chosen to expose."""
+
+    key: str
+    value: str
+    exposes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Probes sent together in one update. Key probes go to a completion of their own
+    (`own_completion`): their keys are many and fixed, and a target that merges updates and
+    caps the merged map (the page leaves both open) must still have room for the other cases'
+    planned keys on the shared one."""
+
+    name: str
+    probes: tuple[Probe, ...]
+    own_completion: bool = False
+
+    @property
+    def pairs(self) -> dict[str, str]:
+        return {probe.key: probe.value for probe in self.probes}
+
+    @property
+    def exposes(self) -> frozenset[str]:
+        return frozenset(m for probe in self.probes for m in probe.exposes)
+
+
+def _on_value_keys(*probes: tuple[str, tuple[str, ...]]) -> tuple[Probe, ...]:
+    """Value probes on the planned value keys (samples.VALUE_KEYS): the values are under
+    test, and the keys stay within the shared completion's plan."""
+    return tuple(
+        Probe(key, value, exposes)
+        for key, (value, exposes) in zip(VALUE_KEYS, probes, strict=False)
+    )
+
+
+CORPUS = (
+    Batch(
+        "keys",
+        (
+            Probe("MixedCase_Key", "mixed case", ("M1",)),
+            Probe("Content-Type", "header-like key", ("M1",)),
+            Probe("Ab", "capital A", ("M1", "M2")),
+            Probe("ab", "small a", ("M1", "M2")),
+            Probe("resume", "plain e", ("M2",)),
+            Probe("résumé", "accented e", ("M2", "M10", "M12", "M13")),
+            Probe("pad", "no trailing space", ("M3",)),
+            Probe("pad ", "one trailing space", ("M3", "M6")),
+            Probe("customer_id", "snake_case key", ("M4",)),
+            Probe("planName", "camelCase key", ("M4",)),
+            Probe("app.version", "dotted key", ("M5",)),
+            Probe("$ref", "dollar key", ("M5",)),
+        ),
+        own_completion=True,
+    ),
+    Batch(
+        "text",
+        _on_value_keys(
+            ("trail  ", ("M3", "M6")),
+            ("  lead", ("M6",)),
+            (" ", ("M3", "M6")),
+            ("", ("M20",)),
+            ("a\tb\nc", ("M7",)),
+            ("line1\r\nline2\rline3", ("M7",)),
+            ("C:\\temp\\new\\q", ("M16",)),
+            ('say "hi", it\'s', ("M16",)),
+            ("<b>bold</b> &amp; 'x'", ("M17",)),
+            ('{"nested": [1, 2]}', ("M18",)),
+            (LONG_VALUE, ("M8", "M9")),
+        ),
+    ),
+    Batch(
+        "characters",
+        _on_value_keys(
+            ("日本語のテキスト", ("M10", "M12")),
+            ("Ödön Ünnepély", ("M10", "M12")),
+            ("🎉 ok ✅", ("M10", "M11")),
+            ("Cafe\u0301", ("M13",)),
+            ("\ufb01 \u2460 \uff21\u00a0!", ("M13",)),  # ﬁ ① fullwidth A, NBSP
+            ("0.10", ("M18",)),
+            ("1e3", ("M18",)),
+            ("true", ("M18",)),
+            ("null", ("M18",)),
+            ("-9007199254740993", ("M18", "M19")),
+        ),
+    ),
+)
+
+# Valid values the page lets a target refuse (4xx, never 5xx): one per update.
+OPEN = (
+    Batch("nul", _on_value_keys(("before\x00after", ("M14",)))),
+    Batch("lone-surrogate", _on_value_keys(("lone \ud800 surrogate", ("M15",)))),
+)
+
+
+def request_body(body: Any) -> bytes:
+    """The update's JSON as a client sends it: UTF-8, with \\u escapes only where UTF-8
+    cannot carry the text (a lone surrogate)."""
+    try:
+        return encode_json(body)
+    except UnicodeEncodeError:
+        return json.dumps(body, separators=(",", ":")).encode("ascii")
+
+
+def expect_batch_held(
+    sent: Mapping[str, str],
+    metadata: Any,
+    exchanges: Exchange | tuple[Exchange, ...],
+    where: str,
+) -> None:
+    """Every sent pair is in `metadata` exactly as sent; a failure names the mechanism of the
+    fault model behind each difference. Extra pairs are allowed (merge semantics)."""
+    shown = exchanges if isinstance(exchanges, tuple) else (exchanges,)
+    if not isinstance(metadata, dict):
+        raise ConformanceFailure(
+            f"{where}: expected metadata to be a map holding the sent pairs, got {metadata!r:.200}",
+            shown,
+        )
+    lines = explain_pairs(sent, metadata)
+    if lines:
+        told = lines[:8] + ([f"and {len(lines) - 8} more"] if len(lines) > 8 else [])
+        raise ConformanceFailure(
+            f"{where}: {len(lines)} of the {len(sent)} sent pairs did not come back as sent: "
+            + "; ".join(told),
+            shown,
+        )
+
+
+def holder(target: Target, batch: Batch) -> Completion:
+    """The completion a batch is written to: the shared one, or for key probes their own."""
+    return target.scratch() if batch.own_completion else target.stored()
+
+
+def accepted_batch(
+    api: Client, target: Target, completion: Completion, exchange: Exchange, sent: dict[str, str]
+) -> dict[str, Any]:
+    """The answer to a batch the case needs accepted. A refusal the suite's own earlier pairs
+    explain (a merging target's full map) is INCONCLUSIVE; any other names the pairs refused
+    alone, with the mechanisms documented to refuse them."""
+    if exchange.status in (400, 422):  # refused as invalid: which pairs, and why
+        explain_lack_of_room(target, completion, exchange, sent)
+        raise explain_refused_batch(api, completion.id, sent, exchange)
+    return accepted(target, completion, exchange, sent)
+
+
+def read_back_batch(
+    target: Target, completion: Completion, write: Exchange, sent: dict[str, str]
+) -> None:
+    """read_back, with a failure that names the fault model's mechanisms."""
+    try:
+        read_back(target, completion, write, sent)
+    except ConformanceFailure as failure:
+        last = failure.exchanges[-1] if failure.exchanges else None
+        body = last.json_object() if last is not None else None
+        metadata = body.get("metadata") if body is not None else None
+        if last is None or not isinstance(metadata, dict) or not explain_pairs(sent, metadata):
+            raise
+        expect_batch_held(sent, metadata, failure.exchanges, "later retrieve")
+
+
+def expect_accepted_or_refused(exchange: Exchange, sent: Mapping[str, str]) -> bool:
+    """For a value the page lets a target refuse: True when accepted (200), False when
+    refused with a 4xx; anything else (a 5xx, no answer) is a failure naming the mechanism."""
+    if exchange.status == 200:
+        return True
+    if exchange.status is not None and 400 <= exchange.status < 500:
+        return False
+    named = "; ".join(explain_refusal(key, value) for key, value in sent.items())
+    got = exchange.error or f"HTTP {exchange.status}"
+    raise ConformanceFailure(
+        f"expected the value accepted (200) or refused with a 4xx, got {got}: {named}",
+        (exchange,),
+    )
+
+
+def explain_refused_batch(
+    api: Client, completion_id: str, sent: dict[str, str], refused: Exchange
+) -> ConformanceFailure | Inconclusive:
+    """Why a valid batch was refused: each pair is sent alone (only after a refusal), and the
+    pairs refused alone are named with the mechanisms documented to refuse them."""
+    alone = [
+        (key, api.update(completion_id, {"metadata": {key: value}})) for key, value in sent.items()
+    ]
+    singled = [(key, exchange) for key, exchange in alone if exchange.status != 200]
+    got = refused.error or f"HTTP {refused.status}"
+    if not singled:
+        return Inconclusive(
+            f"a valid update of {len(sent)} pairs was refused ({got}) though each pair alone "
+            "is accepted; a target that merges updates may refuse one that takes the stored "
+            "map past 16 pairs (UCC-INFO-MERGE-SEMANTICS)"
+        )
+    named = "; ".join(explain_refusal(key, sent[key]) for key, _ in singled[:4])
+    return ConformanceFailure(
+        f"a valid update of {len(sent)} pairs was refused ({got}); sent alone, "
+        f"{len(singled)} of them are refused too: {named}",
+        (refused, *(exchange for _, exchange in singled[:3])),
+    )
