@@ -153,7 +153,7 @@ def run_schemathesis(
 ) -> Measurement:
     """The peer baseline: `schemathesis run` on the same spec, operation and example budget.
 
-    Configured as the suite's fuzz cases are (conformance/fuzz_schemas.py): the update
+    Configured as the suite's fuzz cases are (conformance/fuzz/schemas.py): the update
     operation only, the path id fixed to a stored completion, no other methods probed, no
     example database; the key as a header. Its requests are the server's count.
     """

@@ -11,13 +11,12 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from conformance.client import Client
+from conformance.run import OBSERVATION, state_of
 from conformance.target import Completion, Target
 
 
 def _target(request: pytest.FixtureRequest) -> Target:
-    from conformance.plugin import STATE
-
-    state = request.config.stash.get(STATE, None)
+    state = state_of(request.config)
     if state is None or state.target is None:
         pytest.fail("the conformance plugin is not active: run the cases under conformance/cases")
     return state.target
@@ -57,7 +56,6 @@ def deleted_id(target: Target) -> str:
 @pytest.fixture
 def observe(request: pytest.FixtureRequest) -> Callable[[str], None]:
     """Record what an INFO case observed ("merge", "null clears", ...) for the report."""
-    from conformance.plugin import OBSERVATION
 
     def record(observation: str) -> None:
         request.node.stash[OBSERVATION] = observation

@@ -23,27 +23,11 @@ from conformance.client import Client, Exchange
 from conformance.consistency import Consistency, Kind, PairLog, Seen, Waited, holds
 from conformance.failures import Inconclusive, SetupFailed
 from conformance.samples import RUN_KEY
+from conformance.settings import Settings
 from conformance.transcript import Redactor
 
 T = TypeVar("T")
 FIXTURE_PROMPT = "Conformance suite fixture. Reply with the single word: ok."
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The run's resolved options (CLI > environment > ini > default)."""
-
-    base_url: str
-    api_key: str
-    model: str | None
-    completion_id: str | None = None
-    no_create: bool = False
-    strict: bool = False
-    consistency_timeout: float = 30.0
-    timeout: float = 10.0
-    embedded: bool = False
-    ledger: Path | None = None
-    second_api_key: str | None = None
 
 
 @dataclass

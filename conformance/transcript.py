@@ -1,7 +1,8 @@
 """How an exchange is shown to a vendor: redacted, truncated, with a curl line to reproduce it.
 
 Redaction happens here, at the one place text about requests is made, and again over the whole
-failure report in the plugin, so a key the server echoes back is caught as well.
+failure report in the plugin, so a key the server echoes back is caught as well. A verdict's
+text (`Frame`, `failure_text`) is made here too: heading, one factual line, the exchanges.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import shlex
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from conformance.client import Exchange
@@ -114,3 +116,21 @@ def format_exchange(exchange: Exchange, redact: Redactor, bodies: Path | None = 
         lines.append(f"< {_preview(exchange.response_body, exchange.truncated)}")
     lines.append(f"reproduce: {curl_command(exchange, bodies)}")
     return redact("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a vendor reads for a verdict: a heading, one factual line, the exchanges."""
+
+    heading: str
+    message: str
+    exchanges: tuple[Exchange, ...] = ()
+
+
+def failure_text(frame: Frame, redact: Redactor, bodies: Path | None = None) -> str:
+    """The frame as text: each exchange with a curl line (a long body written to `bodies`),
+    all redacted."""
+    parts = [frame.heading, "", frame.message]
+    for exchange in frame.exchanges:
+        parts += ["", format_exchange(exchange, redact, bodies)]
+    return redact("\n".join(parts))

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from conformance.plugin import CASES_DIR
+from conformance.collection import CASES_DIR
 from conformance.reference import BackgroundServer, ReferenceApi, create_app
 
 API_KEY = "sk-test-suite-0123456789abcdef0123456789abcdef"

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from conformance.corpus import CORPUS, OPEN, request_body
-from conformance.fuzz_runner import is_valid_metadata, open_for_a_valid_update
+from conformance.fuzz.runner import is_valid_metadata, open_for_a_valid_update
 from conformance.mechanisms import MECHANISMS, explain_pairs, explain_refusal
 from conformance.samples import MAX_PAIRS
 

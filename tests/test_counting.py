@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
-from conformance.reporting import verdict_lines
+from conformance.report.hooks import verdict_lines
 from tests.conftest import SuiteRun
 from tests.faults.catalogue import ValidationAnswers422
 

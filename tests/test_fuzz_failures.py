@@ -10,7 +10,7 @@ import pytest
 from schemathesis.openapi.checks import AuthScenario, IgnoredAuth
 
 from conformance.client import Exchange
-from conformance.fuzz_runner import judged_exchange, provenance
+from conformance.fuzz.runner import judged_exchange, provenance
 
 URL = "http://target.test/v1/chat/completions/chatcmpl-1"
 

@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from conformance import __version__
 from conformance.client import Client
-from conformance.plugin import CASES_DIR
+from conformance.collection import CASES_DIR
 from conformance.reference import BackgroundServer, ReferenceApi
 from conformance.reference.store import Record
 from conformance.requirements import catalogue

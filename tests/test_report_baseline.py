@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conformance.plugin import CASES_DIR
+from conformance.collection import CASES_DIR
 from conformance.report.baseline import diff, gate, load_baseline
 from conformance.report.schema import ReportError
 from tests.conftest import BreakOneCase, SuiteRun

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conformance.plugin import CASES_DIR
+from conformance.collection import CASES_DIR
 from conformance.reference import BackgroundServer, ReferenceApi
 from conformance.report.__main__ import main as report_main
 from conformance.report.schema import FORMAT, digest_ok, problems

@@ -17,7 +17,7 @@ from typing import Any
 from conformance.report import job_summary, markup, matrix
 from conformance.report.compliance import build
 from conformance.requirements import catalogue
-from conformance.target import Settings
+from conformance.settings import Settings
 from conformance.verdicts import CaseResult, Verdict, summarize
 
 HOSTILE = """<script>alert(1)</script>"' onmouseover="alert(2)" x='<img src=x onerror=alert(3)>"""

@@ -16,7 +16,7 @@ from conformance.report.__main__ import main
 from conformance.report.compliance import build, seal
 from conformance.report.schema import problems
 from conformance.requirements import catalogue
-from conformance.target import Settings
+from conformance.settings import Settings
 from conformance.verdicts import CaseResult, Verdict, summarize
 
 BROKEN = "UCC-SHAPE-USAGE-TOTAL"

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 import pytest
 import yaml
 
-from conformance.plugin import CASES_DIR
+from conformance.collection import CASES_DIR
 from conformance.requirements import CATALOGUE_PATH, Level, catalogue
 
 # CI checks the repo out beside a copy of shared/; a bare clone has no seed and skips.

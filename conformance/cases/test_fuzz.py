@@ -5,7 +5,7 @@ Positive generation makes updates the spec allows, negative generation updates t
 JSON...). Each case binds the generated input to the run's stored completion and key, sends
 it through the run's Client, and judges one thing, under one requirement, so that one
 violation never hides another (Hypothesis stops a case at its first failure, then shrinks the
-input). The generation settings are fixed before collection (conformance/fuzzing.py); a
+input). The generation settings are fixed before collection (conformance/fuzz/plugin.py); a
 failure says which seed reproduces it.
 
 Check -> requirement:
@@ -43,14 +43,18 @@ from schemathesis.core.failures import Failure
 from schemathesis.generation.case import Case
 from schemathesis.openapi.checks import AuthScenario, IgnoredAuth
 
-from conformance import fuzz_stateful
-from conformance.fuzz_runner import (
+from conformance.fuzz import stateful
+from conformance.fuzz.runner import (
     Fuzzer,
     body_of,
     open_for_a_valid_update,
     open_for_an_invalid_update,
 )
-from conformance.fuzz_schemas import AUTH, NEGATIVE, POSITIVE
+from conformance.fuzz.schemas import collected
+
+# The running suite's schemas: its budgets and seed (conformance/fuzz/plugin.py).
+SCHEMAS = collected()
+POSITIVE, NEGATIVE, AUTH = SCHEMAS.positive, SCHEMAS.negative, SCHEMAS.auth
 
 pytestmark = pytest.mark.fuzz
 
@@ -195,4 +199,4 @@ def test_fuzz_sequences_never_update_a_deleted_completion(stateful_fuzzer: Fuzze
     a completion is deleted, updating it is refused and retrieving it finds nothing."""
     settings = stateful_fuzzer.target.settings
     assert settings.model is not None
-    fuzz_stateful.run(stateful_fuzzer, settings.model)
+    stateful.run(stateful_fuzzer, settings.model)

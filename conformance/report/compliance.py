@@ -12,13 +12,12 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from conformance import __version__
 from conformance.report.schema import FORMAT, digest
 from conformance.requirements import CATALOGUE_PATH, OPENAPI_PATH, load_yaml
-from conformance.target import Settings
 from conformance.verdicts import (
     TRANSCRIBED,
     CaseResult,
@@ -28,6 +27,9 @@ from conformance.verdicts import (
     run_verdict,
     void,
 )
+
+if TYPE_CHECKING:
+    from conformance.settings import Settings
 
 TRANSCRIPT_CHARS = 20_000
 VERDICTS = [v.value for v in Verdict] + ["NOT RUN"]

@@ -1,6 +1,6 @@
 """Sending a generated case to the target, judging it, and the failure a vendor reads.
 
-A case goes out through the run's Client (fuzz_transport), bound to the run's stored
+A case goes out through the run's Client (conformance.fuzz.transport), bound to the run's stored
 completion and key. Schemathesis's checks judge the answer; a `FailureGroup` becomes a
 `ConformanceFailure` carrying the exchanges, the check codes and messages, how the case was
 generated, and Schemathesis's own curl line (its Authorization header filtered), so the
@@ -29,8 +29,9 @@ from schemathesis.openapi.checks import IgnoredAuth
 from conformance.client import Exchange
 from conformance.expect import expect_metadata_unchanged, expect_ok, got
 from conformance.failures import ConformanceFailure
-from conformance.fuzz_schemas import SETTINGS
-from conformance.fuzz_transport import Creations, TransportFailure
+from conformance.fuzz.schemas import Schemas
+from conformance.fuzz.settings import FuzzSettings
+from conformance.fuzz.transport import Creations, TransportFailure
 from conformance.samples import CASE, MAX_KEY, MAX_PAIRS, MAX_VALUE
 from conformance.steps import lacks_room, put_known, read_back
 from conformance.target import Completion, Target
@@ -134,11 +135,18 @@ class Fuzzer:
     """One fuzz case's view of the target: sends a generated case and judges the answer."""
 
     def __init__(
-        self, target: Target, stored: Completion | None, creations: Creations | None = None
+        self,
+        target: Target,
+        stored: Completion | None,
+        settings: FuzzSettings,
+        creations: Creations | None = None,
+        schemas: Schemas | None = None,
     ) -> None:
         self.target = target
         self.stored = stored
+        self.settings = settings
         self.creations = creations or Creations()
+        self.schemas = schemas
         self.base_url = target.settings.base_url
         self.headers = {"Authorization": f"Bearer {target.settings.api_key}"}
         self.exchanges: list[Exchange] = []
@@ -240,8 +248,8 @@ class Fuzzer:
             message = " / ".join(line.strip() for line in f.message.splitlines() if line.strip())
             lines.append(f"  {f.code} {f.title}" + (f": {message[:600]}" if message else ""))
         lines.append(
-            f"found by fuzzing with seed {SETTINGS.seed} ({SETTINGS.seed_origin}), rerun with "
-            f"--fuzz-seed={SETTINGS.seed}: {provenance(case)}"
+            f"found by fuzzing with seed {self.settings.seed} ({self.settings.seed_origin}), "
+            f"rerun with --fuzz-seed={self.settings.seed}: {provenance(case)}"
         )
         curl = case.as_curl_command(headers=self.headers, base_url=self.base_url)
         if len(curl) <= SCHEMATHESIS_CURL_CHARS:

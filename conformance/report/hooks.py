@@ -21,16 +21,14 @@ from typing import Any
 import pytest
 
 from conformance import __version__
+from conformance.judge import TRANSCRIPT_SECTION
 from conformance.report import baseline as gate_
 from conformance.report import compliance, history, markup
 from conformance.report.profiles import assess, detect_capabilities, today
-from conformance.report.schema import FORMAT, ReportError
+from conformance.report.schema import ReportError
 from conformance.requirements import catalogue
+from conformance.run import RunState, state_of
 from conformance.verdicts import CaseResult, summarize, waive
-
-COMPLIANCE_FORMAT = FORMAT  # the name older imports used
-# The sections the plugin writes on a case's report (conformance.plugin).
-TRANSCRIPT_SECTION = "conformance transcript"
 
 
 @dataclass
@@ -47,10 +45,12 @@ class RunReport:
 REPORT = pytest.StashKey[RunReport]()
 
 
-def _state(config: pytest.Config) -> Any:
-    from conformance.plugin import STATE
-
-    return config.stash.get(STATE, None)
+def _running(config: pytest.Config) -> RunState:
+    """The run's state, where a run report exists (the controller of a conformance run)."""
+    state = state_of(config)
+    if state is None:
+        raise RuntimeError("no conformance run is under way")
+    return state
 
 
 def _is_worker(config: pytest.Config) -> bool:
@@ -59,11 +59,12 @@ def _is_worker(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Runs after the plugin's own configure: a bad --baseline is a usage error up front."""
-    if _state(config) is None or _is_worker(config):
+    state = state_of(config)
+    if state is None or _is_worker(config):
         return
-    history_path = config.getoption("history") or config.getini("conformance_history") or None
+    history_path = state.options.get("history")
     baseline = None
-    baseline_path = config.getoption("baseline")
+    baseline_path = state.options.get("baseline")
     if baseline_path:
         try:
             baseline = gate_.load_baseline(Path(baseline_path))
@@ -92,7 +93,7 @@ def document(config: pytest.Config) -> dict[str, Any]:
     report = config.stash[REPORT]
     if report.document is not None:
         return report.document
-    state = _state(config)
+    state = _running(config)
     results = summarize(catalogue(), state.results)
     on = today()
     profile = state.profile
@@ -154,7 +155,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Any:
     result = yield
     if report is None:
         return result
-    state = _state(config)
+    state = _running(config)
     doc = document(config)
     path = Path(state.reports_dir) / "compliance.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -200,7 +201,7 @@ def _sections(
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
 ) -> None:
-    state = _state(config)
+    state = state_of(config)
     if state is None or _is_worker(config) or REPORT not in config.stash:
         return
     doc = document(config)
@@ -304,7 +305,7 @@ def pytest_html_report_title(report: Any) -> None:
 def pytest_html_results_summary(
     prefix: list[str], summary: list[str], postfix: list[str], session: pytest.Session
 ) -> None:
-    if _state(session.config) is None or REPORT not in session.config.stash:
+    if state_of(session.config) is None or REPORT not in session.config.stash:
         return
     prefix.extend(markup.run_summary(document(session.config)))
 

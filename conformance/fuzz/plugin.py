@@ -1,15 +1,15 @@
-"""The fuzz cases' pytest plugin: options, the settings fixed before collection, fixtures.
+"""The fuzz cases' pytest plugin: the run's fuzz settings and schemas, fixtures, verdicts.
 
 Registered by conformance.plugin. Schemathesis builds each fuzz case when pytest collects it,
-so the options are resolved in `pytest_configure` (CLI > environment > ini > default) and
-written into the schemas of conformance.fuzz_schemas before any test module is imported.
+so the settings are resolved in `pytest_configure` (conformance.options), and the run's
+schemas (conformance.fuzz.schemas) are built from them and handed to the case module while
+pytest collects it. Everything is kept in the run's FuzzRun, in config.stash.
 The cases themselves are in conformance/cases/test_fuzz.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import secrets
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -18,22 +18,19 @@ from typing import Any
 
 import pytest
 
+from conformance.collection import CASES_DIR
 from conformance.failures import ConformanceFailure, Inconclusive
-from conformance.fuzz_runner import Fuzzer
-from conformance.fuzz_schemas import (
-    DEFAULT_EXAMPLES,
-    SETTINGS,
-    STATEFUL_CREATION_BUDGET,
-    FuzzSettings,
-    configure,
-    in_ci,
-)
-from conformance.fuzz_transport import CLIENT_TRANSPORT, Creations, Throttle
+from conformance.fuzz.runner import Fuzzer
+from conformance.fuzz.schemas import Schemas, build, collecting
+from conformance.fuzz.settings import STATEFUL_CREATION_BUDGET, FuzzSettings, in_ci
+from conformance.fuzz.transport import ClientTransport, Creations, Throttle
+from conformance.options import Options
+from conformance.run import state_of
 from conformance.samples import CASE
 from conformance.steps import put_known
 from conformance.target import Completion, Target
 
-FUZZ_CASES = Path(__file__).resolve().parent / "cases" / "test_fuzz.py"
+FUZZ_CASES = CASES_DIR / "test_fuzz.py"
 
 
 @dataclass
@@ -42,87 +39,29 @@ class FuzzRun:
 
     settings: FuzzSettings
     throttle: Throttle
+    transport: ClientTransport = field(default_factory=ClientTransport)
     creations: Creations = field(default_factory=Creations)
     keys_reserved: bool = False
+    schemas: Schemas | None = None  # built when the case module is collected
+
+    def schemas_for_collection(self) -> Schemas:
+        if self.schemas is None:
+            self.schemas = build(self.settings, self.transport)
+        return self.schemas
 
 
 FUZZ_RUN = pytest.StashKey[FuzzRun]()
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("conformance", "Update-chat-completion conformance")
-    group.addoption(
-        "--fuzz-examples",
-        type=int,
-        default=None,
-        help=f"generated inputs per fuzz case, besides Schemathesis's boundary cases "
-        f"(default: $CONFORMANCE_FUZZ_EXAMPLES, or {DEFAULT_EXAMPLES}).",
-    )
-    group.addoption(
-        "--fuzz-seed",
-        type=int,
-        default=None,
-        help="seed of the generated inputs, to reproduce a run (default: $CONFORMANCE_FUZZ_SEED; "
-        "0 when $CI is set; random otherwise, and printed).",
-    )
-    group.addoption(
-        "--fuzz-stateful",
-        action="store_true",
-        default=False,
-        help="run the stateful fuzz case at a vendor too; each of its steps may create a "
-        f"billable completion (at most {STATEFUL_CREATION_BUDGET} a run).",
-    )
-    group.addoption(
-        "--no-fuzz",
-        action="store_false",
-        dest="fuzz",
-        default=None,
-        help="leave the fuzz cases out (as -m 'not fuzz' does, without collecting them).",
-    )
-    group.addoption(
-        "--fuzz",
-        action="store_true",
-        dest="fuzz",
-        help="run the fuzz cases even if an earlier --no-fuzz said not to (the default).",
-    )
-    group.addoption(
-        "--max-rps",
-        type=float,
-        default=None,
-        help="send at most this many fuzz requests a second (default: $CONFORMANCE_MAX_RPS; "
-        "no limit).",
-    )
-    parser.addini("fuzz_examples", "generated inputs per fuzz case")
-    parser.addini("max_rps", "at most this many fuzz requests a second")
-
-
-def _number(config: pytest.Config, option: str, env: str, ini: str | None) -> str | None:
-    value = config.getoption(option)
-    if value is not None:
-        return str(value)
-    if os.environ.get(env):
-        return os.environ[env]
-    raw = config.getini(ini) if ini else None
-    return str(raw) if raw else None
-
-
 def resolve(config: pytest.Config) -> FuzzSettings:
-    """The run's fuzz settings; a usage error names the option that is wrong."""
-    examples_raw = _number(config, "fuzz_examples", "CONFORMANCE_FUZZ_EXAMPLES", "fuzz_examples")
-    seed_raw = _number(config, "fuzz_seed", "CONFORMANCE_FUZZ_SEED", None)
-    rps_raw = _number(config, "max_rps", "CONFORMANCE_MAX_RPS", "max_rps")
-    try:
-        examples = int(examples_raw) if examples_raw is not None else DEFAULT_EXAMPLES
-        seed = int(seed_raw) if seed_raw is not None else None
-        max_rps = float(rps_raw) if rps_raw is not None else None
-    except ValueError as exc:
-        raise pytest.UsageError(f"fuzz options take numbers: {exc}") from None
-    if examples < 1:
-        raise pytest.UsageError(f"--fuzz-examples must be 1 or more, got {examples}")
-    if max_rps is not None and max_rps <= 0:
-        raise pytest.UsageError(f"--max-rps must be more than 0, got {max_rps:g}")
+    """The run's fuzz settings (conformance.options); an xdist worker takes the controller's
+    seed, so that every worker generates the inputs the controller printed."""
+    options = Options(config)
+    examples: int = options.get("fuzz_examples")
+    seed: int | None = options.get("fuzz_seed")
+    max_rps: float | None = options.get("max_rps")
     workerinput: dict[str, Any] = getattr(config, "workerinput", {})
-    if "ucc_fuzz_seed" in workerinput:  # xdist workers use the controller's seed
+    if "ucc_fuzz_seed" in workerinput:
         seed, origin = int(workerinput["ucc_fuzz_seed"]), str(workerinput["ucc_fuzz_origin"])
     elif seed is not None:
         origin = "--fuzz-seed"
@@ -131,11 +70,11 @@ def resolve(config: pytest.Config) -> FuzzSettings:
     else:
         seed, origin = secrets.randbelow(2**32), "random"
     return FuzzSettings(
-        enabled=config.getoption("fuzz") is not False,
+        enabled=options.get("fuzz"),
         examples=examples,
         seed=seed,
         seed_origin=origin,
-        stateful=bool(config.getoption("fuzz_stateful")),
+        stateful=options.get("fuzz_stateful"),
         max_rps=max_rps,
     )
 
@@ -145,15 +84,15 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "fuzz: a case that generates its inputs from the spec (Schemathesis)"
     )
     settings = resolve(config)
-    configure(settings)
     config.stash[FUZZ_RUN] = FuzzRun(settings, Throttle(settings.max_rps))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """xdist: every worker generates from the seed the controller printed."""
-    node.workerinput["ucc_fuzz_seed"] = SETTINGS.seed
-    node.workerinput["ucc_fuzz_origin"] = SETTINGS.seed_origin
+    settings = node.config.stash[FUZZ_RUN].settings
+    node.workerinput["ucc_fuzz_seed"] = settings.seed
+    node.workerinput["ucc_fuzz_origin"] = settings.seed_origin
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -162,10 +101,18 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
-def pytest_report_header(config: pytest.Config) -> list[str] | None:
-    from conformance.plugin import STATE
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    """The fuzz case module is imported (and its cases built) while pytest collects it: the
+    run's schemas are the ones it gets then."""
+    if not (isinstance(collector, pytest.Module) and collector.path == FUZZ_CASES):
+        return (yield)
+    with collecting(collector.config.stash[FUZZ_RUN].schemas_for_collection()):
+        return (yield)
 
-    state = config.stash.get(STATE, None)
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    state = state_of(config)
     if state is None:
         return None
     s = config.stash[FUZZ_RUN].settings
@@ -244,8 +191,8 @@ def fuzzer(request: pytest.FixtureRequest, target: Target, stored: Completion) -
         run.keys_reserved = True
         with contextlib.suppress(Inconclusive):
             put_known(target, stored, {CASE: target.unique("fuzz baseline")})
-    with CLIENT_TRANSPORT.bound(target.client, run.throttle, run.creations):
-        yield Fuzzer(target, stored)
+    with run.transport.bound(target.client, run.throttle, run.creations):
+        yield Fuzzer(target, stored, run.settings, schemas=run.schemas)
 
 
 @pytest.fixture
@@ -265,8 +212,8 @@ def stateful_fuzzer(request: pytest.FixtureRequest, target: Target) -> Iterator[
         pytest.skip("needs completions created by the suite, and no --model was given")
     run.creations.budget = None if settings.embedded else STATEFUL_CREATION_BUDGET
     try:
-        with CLIENT_TRANSPORT.bound(target.client, run.throttle, run.creations):
-            yield Fuzzer(target, None, run.creations)
+        with run.transport.bound(target.client, run.throttle, run.creations):
+            yield Fuzzer(target, None, run.settings, run.creations, run.schemas)
     finally:
         run.creations.budget = 0  # nothing after this case creates
         _delete_created(target, run.creations)

@@ -21,8 +21,7 @@ from schemathesis.generation.case import Case
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 
 from conformance.failures import ConformanceFailure
-from conformance.fuzz_runner import Fuzzer
-from conformance.fuzz_schemas import SETTINGS, STATEFUL
+from conformance.fuzz.runner import Fuzzer
 from conformance.target import FIXTURE_PROMPT
 
 MAX_STEPS = 10
@@ -34,9 +33,11 @@ def _is(case: Case[Any], method: str, path: str) -> bool:
 
 
 def machine(fuzzer: Fuzzer, model: str) -> type[APIStateMachine]:
-    """A state machine over the stateful schema that sends through `fuzzer`."""
+    """A state machine over the run's stateful schema that sends through `fuzzer`."""
+    if fuzzer.schemas is None:
+        raise RuntimeError("the stateful fuzz case runs only with the run's schemas")
 
-    class Sequences(STATEFUL.as_state_machine()):  # type: ignore[misc]
+    class Sequences(fuzzer.schemas.stateful.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
             self.deleted: set[str] = set()
             fuzzer.exchanges = []
@@ -78,7 +79,7 @@ def machine(fuzzer: Fuzzer, model: str) -> type[APIStateMachine]:
                     ConformanceFailure(
                         "an update of a completion deleted earlier in the same sequence was "
                         f"accepted: expected a 4xx refusal, got HTTP {response.status_code} "
-                        f"(stateful fuzzing, seed {SETTINGS.seed})",
+                        f"(stateful fuzzing, seed {fuzzer.settings.seed})",
                         tuple(fuzzer.exchanges[-SHOWN_EXCHANGES:]),
                     )
                 )
@@ -95,7 +96,7 @@ def run(fuzzer: Fuzzer, model: str) -> None:
     shown as it ran, its last exchanges in the transcript.
     """
     settings = hypothesis.settings(
-        max_examples=SETTINGS.stateful_scenarios,
+        max_examples=fuzzer.settings.stateful_scenarios,
         stateful_step_count=MAX_STEPS,
         phases=[hypothesis.Phase.generate],
         deadline=None,
@@ -104,7 +105,7 @@ def run(fuzzer: Fuzzer, model: str) -> None:
         report_multiple_bugs=False,
         suppress_health_check=list(hypothesis.HealthCheck),
     )
-    sequences = hypothesis.seed(SETTINGS.seed)(machine(fuzzer, model))
+    sequences = hypothesis.seed(fuzzer.settings.seed)(machine(fuzzer, model))
     try:
         run_state_machine_as_test(sequences, settings=settings)
     except Exception:

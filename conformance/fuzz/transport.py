@@ -210,6 +210,3 @@ class ClientTransport(RequestsTransport):
         finally:
             self.session = previous
             session.close()
-
-
-CLIENT_TRANSPORT = ClientTransport()

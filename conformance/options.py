@@ -1,0 +1,352 @@
+"""The suite's options, one row each: flag, environment variable, ini key, default, how a value
+is read, help, and the error a value out of range gets.
+
+Everything else comes from the rows: `register` adds the flags to the suite's --help group and
+the ini keys to pytest; `Options` resolves a run's values the same way for every row, command
+line > environment > vendor profile > ini > default (a profile gives only a base URL and a
+model), with one reader per kind of value; the README's options table is checked against the
+rows (tests/test_options.py). pytest's own --strict and pytest-base-url's --base-url are rows
+as well: registered by their owners, resolved and documented like the others.
+
+Adding an option is a row here plus the code that uses its value (`options.get("dest")`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+import pytest
+
+from conformance.client import DEFAULT_TIMEOUT
+from conformance.fuzz.settings import DEFAULT_EXAMPLES, STATEFUL_CREATION_BUDGET
+
+GROUP: Final = "conformance"
+GROUP_TITLE: Final = "Update-chat-completion conformance"
+
+# What the README writes for "none" (an en dash).
+NONE: Final = "\N{EN DASH}"
+
+Kind = Literal["text", "number", "integer", "switch"]
+Owner = Literal["suite", "pytest", "pytest-base-url"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of the suite, as the user meets it everywhere."""
+
+    flag: str
+    help: str
+    env: str | None = None
+    ini: str | None = None
+    ini_help: str = ""
+    default: Any = None
+    kind: Kind = "text"
+    # A value the option refuses, and what the usage error says of it ("must be 0 or more").
+    valid: Callable[[Any], bool] | None = None
+    invalid: str = ""
+    readme_default: str = NONE
+    owner: Owner = "suite"
+    # A switch that sets the same value back (--fuzz after --no-fuzz), with its help.
+    opposite: tuple[str, str] | None = None
+    # Where the value is kept (config.option, `Options.get`); by default the flag's name.
+    dest: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.dest:
+            object.__setattr__(self, "dest", self.flag.removeprefix("--").replace("-", "_"))
+
+    def readme_cells(self) -> tuple[str, str, str, str]:
+        """The README table's option, environment, ini and default columns for this row."""
+        flags = ", ".join(f"`{f}`" for f in (self.flag, *(self.opposite or ())[:1]))
+        env = f"`{self.env}`" if self.env else NONE
+        ini = f"`{self.ini}`" if self.ini else NONE
+        return flags, env, ini, self.readme_default
+
+
+OPTIONS: Final[tuple[Option, ...]] = (
+    Option(
+        "--base-url",
+        "base URL of the target, version prefix included, as OPENAI_BASE_URL: https://host/v1 "
+        "(default: $PYTEST_BASE_URL; without one, the suite runs against its embedded "
+        "reference server).",
+        env="PYTEST_BASE_URL",
+        ini="base_url",
+        readme_default="embedded server",
+        owner="pytest-base-url",
+    ),
+    Option(
+        "--api-key",
+        "API key of the target (default: $OPENAI_API_KEY); never written to any output.",
+        env="OPENAI_API_KEY",
+        readme_default=f"{NONE} (random for the embedded server)",
+    ),
+    Option(
+        "--second-api-key",
+        "a key of another project or organisation, to check that it cannot touch the "
+        "suite's completion (default: $CONFORMANCE_SECOND_API_KEY; never written to any output).",
+        env="CONFORMANCE_SECOND_API_KEY",
+        readme_default=f"{NONE} (a second tenant of the embedded server)",
+    ),
+    Option(
+        "--model",
+        "model for the completions the suite creates (default: $CONFORMANCE_MODEL).",
+        env="CONFORMANCE_MODEL",
+        ini="conformance_model",
+        ini_help="model for the completions the suite creates",
+        readme_default="`reference-echo-1` (embedded)",
+    ),
+    Option(
+        "--completion-id",
+        "an existing stored completion to update instead of creating one; "
+        "its metadata is restored at the end.",
+    ),
+    Option(
+        "--no-create",
+        "create no completion; cases that need one are skipped with the reason.",
+        kind="switch",
+        default=False,
+        readme_default="off",
+    ),
+    Option(
+        "--strict",
+        "; the conformance suite also fails the run on SHOULD requirements (otherwise they warn)",
+        ini="strict",
+        kind="switch",
+        default=False,
+        readme_default="off",
+        owner="pytest",
+    ),
+    Option(
+        "--consistency-timeout",
+        "seconds to wait for a write to become readable; a write not visible by then "
+        "fails its requirement, and later waits of that kind read once; 0 demands "
+        "read-your-writes (default 30).",
+        ini="consistency_timeout",
+        ini_help="seconds to wait for a write to become readable",
+        default=30.0,
+        kind="number",
+        valid=lambda seconds: seconds >= 0,
+        invalid="must be 0 or more",
+        readme_default="30",
+    ),
+    Option(
+        "--timeout",
+        f"seconds to wait for each answer (default {DEFAULT_TIMEOUT:g}).",
+        ini="conformance_timeout",
+        ini_help="seconds to wait for each answer",
+        default=DEFAULT_TIMEOUT,
+        kind="number",
+        valid=lambda seconds: seconds > 0,
+        invalid="must be more than 0",
+        readme_default=f"{DEFAULT_TIMEOUT:g}",
+    ),
+    Option(
+        "--reports-dir",
+        "where report.html, junit.xml and compliance.json go (default: reports/).",
+        ini="conformance_reports_dir",
+        ini_help="where the reports go",
+        readme_default="`reports`",
+    ),
+    Option(
+        "--profile",
+        "a vendor profile (profiles/<vendor>.toml): base URL, model, capabilities and "
+        "known deviations (default: $CONFORMANCE_PROFILE).",
+        env="CONFORMANCE_PROFILE",
+        ini="conformance_profile",
+        ini_help="the vendor profile (profiles/<vendor>.toml)",
+    ),
+    Option(
+        "--history",
+        "a JSON Lines file to append a compact record of this run to; the reports then "
+        "show each requirement's recent verdicts.",
+        ini="conformance_history",
+        ini_help="the JSON Lines file each run appends its record to",
+    ),
+    Option(
+        "--baseline",
+        "a previous run's compliance.json: fail only on requirements that passed there "
+        "and fail now, and print the difference.",
+    ),
+    Option(
+        "--fuzz-examples",
+        "generated inputs per fuzz case, besides Schemathesis's boundary cases "
+        f"(default: $CONFORMANCE_FUZZ_EXAMPLES, or {DEFAULT_EXAMPLES}).",
+        env="CONFORMANCE_FUZZ_EXAMPLES",
+        ini="fuzz_examples",
+        ini_help="generated inputs per fuzz case",
+        default=DEFAULT_EXAMPLES,
+        kind="integer",
+        valid=lambda examples: examples >= 1,
+        invalid="must be 1 or more",
+        readme_default=str(DEFAULT_EXAMPLES),
+    ),
+    Option(
+        "--fuzz-seed",
+        "seed of the generated inputs, to reproduce a run (default: $CONFORMANCE_FUZZ_SEED; "
+        "0 when $CI is set; random otherwise, and printed).",
+        env="CONFORMANCE_FUZZ_SEED",
+        kind="integer",
+        readme_default="random, printed (0 when `CI` is set)",
+    ),
+    Option(
+        "--fuzz-stateful",
+        "run the stateful fuzz case at a vendor too; each of its steps may create a "
+        f"billable completion (at most {STATEFUL_CREATION_BUDGET} a run).",
+        kind="switch",
+        default=False,
+        readme_default="off at a vendor",
+    ),
+    Option(
+        "--no-fuzz",
+        "leave the fuzz cases out (as -m 'not fuzz' does, without collecting them).",
+        kind="switch",
+        default=True,
+        readme_default="fuzz cases run",
+        dest="fuzz",
+        opposite=(
+            "--fuzz",
+            "run the fuzz cases even if an earlier --no-fuzz said not to (the default).",
+        ),
+    ),
+    Option(
+        "--max-rps",
+        "send at most this many fuzz requests a second (default: $CONFORMANCE_MAX_RPS; no limit).",
+        env="CONFORMANCE_MAX_RPS",
+        ini="max_rps",
+        ini_help="at most this many fuzz requests a second",
+        kind="number",
+        valid=lambda rate: rate > 0,
+        invalid="must be more than 0",
+        readme_default="no limit",
+    ),
+)
+
+
+def register(parser: pytest.Parser, rows: Iterable[Option] = OPTIONS) -> None:
+    """The suite's flags in its --help group, in row order, and their ini keys; the other
+    owners' flags moved into the group with the rows' help."""
+    group = parser.getgroup(GROUP, GROUP_TITLE)
+    for option in rows:
+        if option.owner != "suite":
+            _adopt(parser, group, option)
+            continue
+        if option.kind == "switch":
+            # --no-fuzz sets `fuzz` False; any other switch (--no-create too) sets its own True.
+            negative = option.flag == "--no-" + option.dest.replace("_", "-")
+            action = "store_false" if negative else "store_true"
+            group.addoption(option.flag, action=action, dest=option.dest, help=option.help)
+        else:
+            group.addoption(option.flag, dest=option.dest, help=option.help)
+        if option.opposite is not None:
+            flag, text = option.opposite
+            group.addoption(flag, action="store_true", dest=option.dest, help=text)
+        if option.ini is not None:
+            parser.addini(option.ini, option.ini_help)
+
+
+def _adopt(parser: pytest.Parser, group: pytest.OptionGroup, option: Option) -> None:
+    """Another plugin's flag: --base-url (pytest-base-url's) moved to the top of the suite's
+    group with the row's help; --strict (pytest's) keeps its place, its help says what the
+    suite adds. Best effort, through argparse's groups (pytest keeps no public way to move an
+    option): if their shape changes, the options still work, with their own help."""
+    target = getattr(group, "_arggroup", None)
+    for owner in getattr(parser, "_groups", []):
+        arggroup = getattr(owner, "_arggroup", None)
+        for found in list(getattr(owner, "options", [])):
+            if option.flag not in found.names():
+                continue
+            action = found.attrs()
+            if option.owner == "pytest":
+                if option.help not in str(action.get("help")):
+                    action["help"] = f"{action.get('help') or ''}{option.help}"
+                continue
+            if owner is group:
+                continue
+            action["help"] = option.help
+            actions = getattr(arggroup, "_group_actions", None)
+            moved = getattr(target, "_group_actions", None)
+            if isinstance(actions, list) and isinstance(moved, list):
+                owner.options.remove(found)
+                group.options.insert(0, found)
+                argument = next(a for a in actions if option.flag in a.option_strings)
+                actions.remove(argument)
+                moved.insert(0, argument)
+
+
+# --- reading values ---------------------------------------------------------------------------
+def _number(raw: Any, kind: Kind, source: str) -> float | int:
+    """The one number reader: a flag's, a variable's and an ini value's text alike."""
+    try:
+        return int(raw) if kind == "integer" else float(raw)
+    except (TypeError, ValueError):
+        what = "a whole number" if kind == "integer" else "a number"
+        raise pytest.UsageError(f"{source} must be {what}, got {raw!r}") from None
+
+
+def _switch(raw: Any, source: str) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise pytest.UsageError(f"{source} must be true or false, got {raw!r}")
+
+
+def read(option: Option, raw: Any, source: str) -> Any:
+    """A raw value of `option` (from `source`), read as its kind and checked."""
+    if option.kind == "switch":
+        return _switch(raw, source)
+    if option.kind == "text":
+        return str(raw)
+    value = _number(raw, option.kind, source)
+    if option.valid is not None and not option.valid(value):
+        shown = f"{value:g}" if isinstance(value, float) else str(value)
+        raise pytest.UsageError(f"{option.flag} {option.invalid}, got {shown}")
+    return value
+
+
+def _given(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+class Options:
+    """A run's option values, each resolved on first use: command line > environment >
+    profile > ini > default. A bad value is a one-line usage error naming where it came from."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        rows: Sequence[Option] = OPTIONS,
+        profile: Mapping[str, Any] | None = None,
+    ) -> None:
+        self._config = config
+        self._rows = {row.dest: row for row in rows}
+        self._profile = dict(profile or {})
+        self._values: dict[str, Any] = {}
+
+    def with_profile(self, profile: Mapping[str, Any]) -> Options:
+        """The same options with a vendor profile's values between environment and ini."""
+        return Options(self._config, tuple(self._rows.values()), profile)
+
+    def get(self, dest: str) -> Any:
+        if dest not in self._values:
+            self._values[dest] = self._resolve(self._rows[dest])
+        return self._values[dest]
+
+    def _resolve(self, option: Option) -> Any:
+        cli = self._config.getoption(option.dest, None)
+        if _given(cli):
+            return read(option, cli, option.flag)
+        if option.env and _given(os.environ.get(option.env)):
+            return read(option, os.environ[option.env], f"${option.env}")
+        if _given(self._profile.get(option.dest)):
+            return read(option, self._profile[option.dest], "the profile's " + option.dest)
+        raw = self._config.getini(option.ini) if option.ini else None
+        if _given(raw):
+            return read(option, raw, f"ini option {option.ini}")
+        return option.default

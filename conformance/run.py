@@ -1,0 +1,180 @@
+"""One run of the conformance cases: its state, kept in config.stash, and its case verdicts.
+
+The plugin starts a run when pytest collects the conformance cases (`start`); fixtures,
+reporting and the fuzz plugin read it with `state_of`. Under xdist the controller resolves the
+target (and starts the embedded server) once and hands the settings to each worker, and case
+verdicts reach the controller on the reports (`VerdictCollector`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.judge import SETUP_FAILURE_SECTION, TRANSCRIPT_SECTION, Judgement
+from conformance.options import Options
+from conformance.reference import BackgroundServer
+from conformance.report.profiles import Profile, ProfileError, load_profile
+from conformance.requirements import Requirement, catalogue
+from conformance.settings import Settings, resolve_settings
+from conformance.target import Target
+from conformance.transcript import Redactor, failure_text
+from conformance.verdicts import CaseResult, Verdict
+
+
+@dataclass
+class RunState:
+    """Everything the plugin keeps for one run, in config.stash."""
+
+    settings: Settings
+    redact: Redactor
+    reports_dir: Path
+    options: Options
+    started: float = field(default_factory=time.time)
+    server: BackgroundServer | None = None
+    target: Target | None = None
+    results: list[CaseResult] = field(default_factory=list)
+    cleanup_notes: list[str] = field(default_factory=list)
+    swept: int = 0
+    profile: Profile | None = None
+    worker_totals: list[dict[str, Any]] = field(default_factory=list)
+
+    def totals(self) -> dict[str, Any]:
+        """What the run cost, over this process and every xdist worker."""
+        parts = [self.target.totals()] if self.target else []
+        parts += self.worker_totals
+        delays = [p["max_storage_delay_s"] for p in parts if p["max_storage_delay_s"] is not None]
+        return {
+            "requests_sent": sum(p["requests_sent"] for p in parts),
+            "completions_created": sum(p["completions_created"] for p in parts),
+            "max_storage_delay_s": max(delays) if delays else None,
+            "writes_never_visible": [w for p in parts for w in p["writes_never_visible"]],
+            "rate_limit_retries": sum(p["rate_limit_retries"] for p in parts),
+            "rate_limit_wait_s": round(sum(p["rate_limit_wait_s"] for p in parts), 3),
+            "connection_retries": sum(p["connection_retries"] for p in parts),
+        }
+
+    @property
+    def target_label(self) -> str:
+        if self.settings.embedded:
+            return f"EMBEDDED REFERENCE SERVER at {self.settings.base_url} (not a vendor result)"
+        return self.settings.base_url
+
+    def waives(self, requirement: Requirement) -> bool:
+        """A live known deviation of the vendor profile covers the requirement."""
+        return self.profile is not None and self.profile.waives(requirement.id)
+
+    def record(
+        self, judgement: Judgement, requirement: Requirement, report: pytest.TestReport
+    ) -> list[tuple[str, str]]:
+        """Write a case's judgement on its report (redacted); the properties it gives it."""
+        bodies = self.reports_dir / "bodies"
+        if judgement.failure is not None:
+            report.longrepr = failure_text(judgement.failure, self.redact, bodies)
+        if judgement.section is not None:
+            name, frame = judgement.section
+            report.sections.append((name, failure_text(frame, self.redact, bodies)))
+        if judgement.outcome is not None:
+            report.outcome = judgement.outcome
+        if judgement.xfail_reason is not None:
+            report.wasxfail = self.redact(judgement.xfail_reason)
+        properties = [(k, self.redact(v)) for k, v in judgement.properties(requirement)]
+        report.user_properties += properties
+        return properties
+
+    def redact_report(self, report: pytest.TestReport) -> None:
+        """Defence in depth: no secret survives in a report, whatever produced the text."""
+        if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+            text = str(report.longrepr)
+            if self.redact(text) != text:
+                report.longrepr = self.redact(text)
+        report.sections = [(title, self.redact(content)) for title, content in report.sections]
+
+
+STATE = pytest.StashKey[RunState]()
+OBSERVATION = pytest.StashKey[str]()
+
+
+def state_of(config: pytest.Config) -> RunState | None:
+    """The run's state; None when the run collects no conformance case (the suite's tests)."""
+    return config.stash.get(STATE, None)
+
+
+def start(config: pytest.Config) -> RunState:
+    """Resolve the run: its options, vendor profile, settings (starting the embedded server
+    when no base URL is given) and reports directory."""
+    options = Options(config)
+    reports_dir = Path(options.get("reports_dir") or config.rootpath / "reports")
+    profile = _profile(config, options)  # workers too: the verdicts read its deviations
+    if profile is not None:
+        options = options.with_profile({"base_url": profile.base_url, "model": profile.model})
+    shared = getattr(config, "workerinput", {}).get("conformance")
+    if shared is not None:
+        # An xdist worker: the controller resolved the target (and started the embedded
+        # server) once; each worker keeps its own ledger so no two write one file.
+        worker = config.workerinput["workerid"]  # type: ignore[attr-defined]
+        ledger = reports_dir / f"created-completions-{worker}.json"
+        settings, server = Settings(**{**shared, "ledger": ledger}), None
+    else:
+        settings, server = resolve_settings(options, reports_dir)
+        if server is not None:
+            config.option.base_url = server.base_url  # pytest-base-url's header and fixture
+    return RunState(
+        settings=settings,
+        redact=Redactor([settings.api_key, settings.second_api_key]),
+        reports_dir=reports_dir,
+        options=options,
+        server=server,
+        profile=profile,
+    )
+
+
+def _profile(config: pytest.Config, options: Options) -> Profile | None:
+    """Load --profile; its base URL and model rank below the command line and environment."""
+    path = options.get("profile")
+    if not path:
+        return None
+    try:
+        profile = load_profile(Path(path), catalogue())
+    except ProfileError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    if config.getoption("base_url") is None and profile.base_url:
+        config.option.base_url = profile.base_url  # pytest-base-url's header, as given
+    return profile
+
+
+class VerdictCollector:
+    """Collects case verdicts from reports where the reports are written.
+
+    Reading them back from each report's user_properties, not from the item, is what makes
+    this work under xdist, where the controller only ever sees reports.
+    """
+
+    def __init__(self, results: list[CaseResult]) -> None:
+        self.results = results
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        props = {str(k): str(v) for k, v in report.user_properties}
+        if "verdict" not in props or report.when == "teardown":
+            return
+        verdict = Verdict(props["verdict"])
+        sections = dict(report.sections)
+        # The text the plugin made (redacted), for compliance.json.
+        transcript = sections.get(TRANSCRIPT_SECTION)
+        if transcript is None and verdict in (Verdict.FAIL, Verdict.WARN, Verdict.ERROR):
+            transcript = report.longreprtext
+        self.results.append(
+            CaseResult(
+                nodeid=report.nodeid,
+                requirement=str(props["requirement"]),
+                verdict=verdict,
+                message=props.get("message"),
+                observation=props.get("observation"),
+                transcript=transcript,
+                setup_failure=sections.get(SETUP_FAILURE_SECTION),
+            )
+        )
