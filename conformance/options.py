@@ -14,7 +14,7 @@ Adding an option is a row here plus the code that uses its value (`options.get("
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -225,11 +225,11 @@ OPTIONS: Final[tuple[Option, ...]] = (
 )
 
 
-def register(parser: pytest.Parser, rows: Iterable[Option] = OPTIONS) -> None:
+def register(parser: pytest.Parser) -> None:
     """The suite's flags in its --help group, in row order, and their ini keys; the other
     owners' flags moved into the group with the rows' help."""
     group = parser.getgroup(GROUP, GROUP_TITLE)
-    for option in rows:
+    for option in OPTIONS:
         if option.owner != "suite":
             _adopt(parser, group, option)
             continue
@@ -318,20 +318,15 @@ class Options:
     """A run's option values, each resolved on first use: command line > environment >
     profile > ini > default. A bad value is a one-line usage error naming where it came from."""
 
-    def __init__(
-        self,
-        config: pytest.Config,
-        rows: Sequence[Option] = OPTIONS,
-        profile: Mapping[str, Any] | None = None,
-    ) -> None:
+    def __init__(self, config: pytest.Config, profile: Mapping[str, Any] | None = None) -> None:
         self._config = config
-        self._rows = {row.dest: row for row in rows}
+        self._rows = {row.dest: row for row in OPTIONS}
         self._profile = dict(profile or {})
         self._values: dict[str, Any] = {}
 
     def with_profile(self, profile: Mapping[str, Any]) -> Options:
         """The same options with a vendor profile's values between environment and ini."""
-        return Options(self._config, tuple(self._rows.values()), profile)
+        return Options(self._config, profile)
 
     def get(self, dest: str) -> Any:
         if dest not in self._values:

@@ -1,17 +1,20 @@
-"""The options a user can find: `pytest --help` explains the suite's own, the README's table
-lists exactly them, and the run says where its reports went.
+"""The options a user can find: one table (conformance.options) from which `pytest --help`,
+the resolver and the README's table come, and the run says where its reports went.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from conformance import options
 from tests.conftest import SuiteRun
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -43,15 +46,21 @@ def flags(section: str) -> set[str]:
     return set(re.findall(r"^  (--[a-z0-9-]+)", section, flags=re.MULTILINE))
 
 
-def readme_flags() -> set[str]:
-    """The flags of the README's options table (its first column)."""
-    text = README.read_text(encoding="utf-8")
+def readme_rows(text: str) -> list[tuple[str, ...]]:
+    """The option, environment, ini and default cells of each row of the README's table."""
     table = text.split("## Options", 1)[1].split("\n## ", 1)[0]
-    found: set[str] = set()
-    for row in table.splitlines():
-        if row.startswith("| `--"):
-            found |= set(re.findall(r"`(--[a-z0-9-]+)`", row.split("|")[1]))
-    return found
+    return [
+        tuple(cell.strip() for cell in row.strip().strip("|").split("|"))[:4]
+        for row in table.splitlines()
+        if row.startswith("| `--")
+    ]
+
+
+def readme_mismatches(text: str) -> list[str]:
+    """Where the README's options table and the options table (conformance.options) differ."""
+    documented = readme_rows(text)
+    rows = [option.readme_cells() for option in options.OPTIONS]
+    return [f"README {d} / row {r}" for d, r in itertools.zip_longest(documented, rows) if d != r]
 
 
 def test_help_explains_the_base_url_in_the_suites_own_group(help_text: str) -> None:
@@ -70,10 +79,82 @@ def test_help_says_what_strict_adds(help_text: str) -> None:
     assert "SHOULD requirements" in " ".join(strict.split())
 
 
-def test_readme_option_table_lists_exactly_the_suites_options(help_text: str) -> None:
-    """A user reads options in the README; one missing there (or gone from the suite) is a
-    promise the table breaks. --strict is pytest's own, listed for what the suite adds."""
-    assert readme_flags() == flags(suite_group(help_text)) | {"--strict"}
+def test_help_group_holds_exactly_the_options_table(help_text: str) -> None:
+    """Every row's flags are in the suite's --help group, and nothing else is; --strict is
+    pytest's own, in pytest's group."""
+    rows = {f for o in options.OPTIONS for f in (o.flag, *(o.opposite or ())[:1])}
+    assert flags(suite_group(help_text)) == rows - {"--strict"}
+
+
+def test_readme_option_table_is_the_options_table() -> None:
+    """A user reads options in the README: each row's flag, environment variable, ini key and
+    default, in the table's order, or the table breaks a promise."""
+    assert readme_mismatches(README.read_text(encoding="utf-8")) == []
+
+
+EXTRA = options.Option(
+    "--extra-budget",
+    "an option that exists only in this test.",
+    env="CONFORMANCE_EXTRA_BUDGET",
+    ini="extra_budget",
+    ini_help="an option of this test",
+    default=7.0,
+    kind="number",
+    valid=lambda budget: budget > 0,
+    invalid="must be more than 0",
+    readme_default="7",
+)
+
+
+@pytest.fixture
+def with_extra_row(monkeypatch: pytest.MonkeyPatch) -> options.Option:
+    """The options table with one more row, as adding an option is."""
+    monkeypatch.setattr(options, "OPTIONS", (*options.OPTIONS, EXTRA))
+    monkeypatch.delenv("CONFORMANCE_EXTRA_BUDGET", raising=False)
+    return EXTRA
+
+
+def test_a_row_added_to_the_table_is_in_help_resolved_and_checked_in_the_readme(
+    with_extra_row: options.Option, pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Adding an option is one row: --help shows it in the suite's group, the resolver reads
+    it from the command line, the environment, the ini file or its default (in that order),
+    and the README check asks for it."""
+    shown = pytester.runpytest_inprocess("-p", "conformance.plugin", "--help")
+    assert "--extra-budget" in flags(suite_group(str(shown.stdout)))
+
+    def resolved(*args: str) -> Any:
+        return options.Options(pytester.parseconfig("-p", "conformance.plugin", *args)).get(
+            "extra_budget"
+        )
+
+    assert resolved() == 7.0
+    pytester.makeini("[pytest]\nextra_budget = 2\n")
+    assert resolved() == 2.0
+    monkeypatch.setenv("CONFORMANCE_EXTRA_BUDGET", "3")
+    assert resolved() == 3.0
+    assert resolved("--extra-budget=5") == 5.0
+    with pytest.raises(pytest.UsageError, match=r"^--extra-budget must be more than 0, got 0$"):
+        resolved("--extra-budget=0")
+
+    readme = README.read_text(encoding="utf-8")
+    assert readme_mismatches(readme) == [f"README None / row {EXTRA.readme_cells()}"]
+    row = "| `--extra-budget` | `CONFORMANCE_EXTRA_BUDGET` | `extra_budget` | 7 | a budget |\n"
+    last = [line for line in readme.splitlines() if line.startswith("| `--")][-1]
+    assert readme_mismatches(readme.replace(last + "\n", last + "\n" + row, 1)) == []
+
+
+def test_a_value_that_is_no_number_is_one_usage_error_naming_where_it_came_from(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One number reader for every option: the flag, the variable or the ini key is named."""
+    config = pytester.parseconfig("-p", "conformance.plugin", "--timeout=soon")
+    with pytest.raises(pytest.UsageError, match=r"^--timeout must be a number, got 'soon'$"):
+        options.Options(config).get("timeout")
+    monkeypatch.setenv("CONFORMANCE_FUZZ_EXAMPLES", "many")
+    config = pytester.parseconfig("-p", "conformance.plugin")
+    with pytest.raises(pytest.UsageError, match="CONFORMANCE_FUZZ_EXAMPLES must be a whole"):
+        options.Options(config).get("fuzz_examples")
 
 
 def test_run_names_the_reports_directory_it_used(
