@@ -283,7 +283,10 @@ class Target:
                     "it stays in the ledger"
                 )
         if deleted and not self._to_delete:
-            notes.append(f"deleted at the end: the {deleted} stored completion(s) still left")
+            notes.append(
+                f"cleanup: deleted the {deleted} completion(s) still stored; none of the run's "
+                "remain"
+            )
         self.client.close()
         return notes
 
