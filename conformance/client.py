@@ -222,6 +222,8 @@ class Client:
         try:
             self._exchange(request, exchange, deadline=started + 2 * self.timeout)
         except Exception as exc:
+            if not _from_the_wire(exc):
+                raise  # the suite's own error (a bug, a recursion): an ERROR, never the target's
             if type(exc).__name__ in _STALE_CONNECTION and retryable:
                 # A keep-alive connection the server had already closed: clients (the SDK,
                 # httpx for idempotent requests) send again once. A creation never is.
@@ -230,6 +232,8 @@ class Client:
                 try:
                     self._exchange(request, exchange, deadline=started + 2 * self.timeout)
                 except Exception as again:
+                    if not _from_the_wire(again):
+                        raise
                     exchange.error = _failure_text(again, self.timeout)
             else:
                 exchange.error = _failure_text(exc, self.timeout)
@@ -294,6 +298,19 @@ def completion_path(completion_id: str) -> str:
 
 # By name: httpcore's classes of the same names surface when a test harness re-imports it.
 _STALE_CONNECTION = frozenset({"ReadError", "WriteError", "RemoteProtocolError"})
+
+
+# Where an exception comes from when the target or the network caused it (by module name, as
+# above: a test harness may load a second copy of these libraries).
+_WIRE_MODULES = ("httpx", "httpcore", "h11", "h2", "ssl", "socket", "anyio")
+
+
+def _from_the_wire(exc: Exception) -> bool:
+    """True for what a target or the network can cause: a transport error of httpx or the
+    libraries under it, an OS-level socket error, a timeout. Anything else is a bug."""
+    if isinstance(exc, OSError | TimeoutError | EOFError):
+        return True
+    return type(exc).__module__.split(".", 1)[0] in _WIRE_MODULES
 
 
 def _join(first: str | None, second: str) -> str:

@@ -80,6 +80,11 @@ class Waited:
     def not_visible(self, what: str) -> str:
         """One line: `what` was not visible in time, and what the run knew of the target."""
         lost = self.cut_after
+        if lost is not None and lost.bound == 0:
+            return (
+                f"{what} was not visible on the next read either (see {lost.requirement}; "
+                "--consistency-timeout=0 demands read-your-writes)"
+            )
         if lost is not None:
             within = "on retrieve" if self.bound == 0 else f"within {self.bound:g} s"
             return (

@@ -247,6 +247,18 @@ def register(parser: pytest.Parser) -> None:
             parser.addini(option.ini, option.ini_help)
 
 
+def adopt(config: pytest.Config) -> None:
+    """The other owners' flags moved into the suite's group again, at configure: a plugin
+    loaded after this one (pytest-base-url, when the command loads this one with -p) added
+    its flags after `register` ran."""
+    parser = getattr(config, "_parser", None)
+    if isinstance(parser, pytest.Parser):
+        group = parser.getgroup(GROUP, GROUP_TITLE)
+        for option in OPTIONS:
+            if option.owner != "suite":
+                _adopt(parser, group, option)
+
+
 def _adopt(parser: pytest.Parser, group: pytest.OptionGroup, option: Option) -> None:
     """Another plugin's flag: --base-url (pytest-base-url's) moved to the top of the suite's
     group with the row's help; --strict (pytest's) keeps its place, its help says what the

@@ -24,7 +24,7 @@ from conformance.collection import (
 )
 from conformance.failures import NOT_RUN
 from conformance.judge import Ending, judge
-from conformance.options import register
+from conformance.options import adopt, register
 from conformance.preflight import preflight
 from conformance.run import OBSERVATION, STATE, VerdictCollector, start, state_of
 from conformance.target import Target
@@ -39,6 +39,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    # Again here: when the plugin is loaded before pytest-base-url (`-p conformance.plugin`,
+    # as the installed command does), --base-url did not exist yet at pytest_addoption.
+    adopt(config)
     for line in MARKERS:
         config.addinivalue_line("markers", line)
     if not collects_cases(config):
@@ -84,7 +87,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         return None
     s = state.settings
     lines = [
-        f"conformance suite {__version__}: POST /chat/completions/{{completion_id}}",
+        f"conformance suite {__version__}: Update chat completion, "
+        f"POST {s.base_url}/chat/completions/{{completion_id}}",
         f"target: {state.target_label}",
         f"model: {s.model or '(none)'}; consistency timeout {s.consistency_timeout:g} s; "
         f"request timeout {s.timeout:g} s; {'strict' if s.strict else 'SHOULD failures warn'}",
@@ -171,6 +175,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         problem = preflight(state.target)
         if problem is not None:
             state.target.client.close()
+            earlier = state.reports_dir / "compliance.json"
+            if earlier.exists():  # a user who opens the folder must not take it for this run
+                problem += (
+                    f" (nothing was written: the reports in {state.reports_dir} are an "
+                    "earlier run's)"
+                )
             raise pytest.UsageError(state.redact(problem))
         state.swept = state.target.sweep_ledger()
 

@@ -254,16 +254,23 @@ class Target:
         stored = self._made.get("stored")
         if isinstance(stored, Completion) and not stored.created_by_suite:
             notes.append(self._restore(stored))
+        deleted = 0
         for completion_id in list(self._to_delete):
             exchange = self.client.delete(completion_id)
             if exchange.status in (200, 404):
                 self._to_delete.remove(completion_id)
                 self._forget(completion_id)
+                deleted += 1
             else:
                 notes.append(
                     f"could not delete {completion_id} ({_answer(exchange)}); "
                     "it stays in the ledger"
                 )
+        if deleted and not self._to_delete:
+            notes.append(
+                f"cleanup: deleted the {deleted} completion(s) still stored; none of the run's "
+                "remain"
+            )
         self.client.close()
         return notes
 

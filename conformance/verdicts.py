@@ -170,20 +170,27 @@ def run_verdict(
 
 
 def scores(results: dict[str, RequirementResult]) -> str:
-    """One line such as "30/33 MUST passed, 7/8 SHOULD passed, 5 INFO observed (1 skipped)"."""
+    """The counts, e.g. "37/37 MUST passed (1 skipped), 8/8 SHOULD passed, 5 INFO observed;
+    1 not run (UCC-VALID-GENERATED-INVALID-REJECTED)": skips and requirements no selected case
+    ran are said, so a partial run never reads as a whole one."""
     parts = []
-    skipped = 0
     for level in (Level.MUST, Level.SHOULD, Level.INFO):
         ran = [r for r in results.values() if r.requirement.level is level and r.verdict]
         judged = [r for r in ran if r.verdict is not Verdict.SKIP]
-        skipped += len(ran) - len(judged)
         if level is Level.INFO:
             observed = sum(1 for r in judged if r.verdict is Verdict.INFO)
-            parts.append(f"{observed} INFO observed")
+            part = f"{observed} INFO observed"
         else:
             passed = sum(1 for r in judged if r.verdict is Verdict.PASS)
-            parts.append(f"{passed}/{len(judged)} {level.value} passed")
-    return ", ".join(parts) + (f" ({skipped} skipped)" if skipped else "")
+            part = f"{passed}/{len(judged)} {level.value} passed"
+        skipped = len(ran) - len(judged)
+        parts.append(part + (f" ({skipped} skipped)" if skipped else ""))
+    line = ", ".join(parts)
+    unrun = [r for r in results.values() if r.verdict is None]
+    if unrun:
+        named = f" ({_ids(unrun, 3)})" if len(unrun) <= 3 else ""
+        line += f"; {len(unrun)} not run{named}"
+    return line
 
 
 def headline(results: dict[str, RequirementResult], setup_failed: str | None = None) -> str:

@@ -125,6 +125,18 @@ def test_send_transport_error_becomes_the_exchange_error() -> None:
         exchange.json()
 
 
+def test_send_lets_the_suites_own_error_through() -> None:
+    """A bug of the suite (here a recursion) must surface as the suite's ERROR, never be
+    turned into a network error charged to the target."""
+
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise RecursionError("maximum recursion depth exceeded")
+
+    client, _ = mock_client(broken)
+    with pytest.raises(RecursionError):
+        client.update("chatcmpl-1", {"metadata": {}})
+
+
 def test_send_redirect_to_another_origin_is_not_followed() -> None:
     """Following a redirect would carry the API key to whatever origin the target names."""
     client, seen = mock_client(

@@ -160,3 +160,21 @@ def test_no_setup_failure_in_a_healthy_run(run_against: Callable[..., SuiteRun])
     assert run.compliance["setup_failures"] == []
     assert run.compliance["verdict"] == "PASSED"
     assert json.dumps(run.compliance).count("SETUP FAILED") == 0
+
+
+class RefusesEveryUpdate(ReferenceApi):
+    """Every update is refused with 400, valid or not: nothing the suite writes lands."""
+
+    def validate_update(self, body: Any) -> dict[str, str]:
+        raise ApiError(400, "Updates are disabled for this project.", code="updates_disabled")
+
+
+def test_refused_preconditions_are_inconclusive_in_a_few_requests(
+    run_against: Callable[..., SuiteRun],
+) -> None:
+    """A refused plain update is explained once (does the target merge and lack room?) and
+    then INCONCLUSIVE; the explanation never probes again from inside itself."""
+    run = run_against(RefusesEveryUpdate, "-k", "UCC-LIMIT-PAIRS-17")
+    assert run.verdicts["UCC-LIMIT-PAIRS-17"] == "INCONCLUSIVE"
+    assert run.compliance["requests_sent"] < 15, run.compliance["requests_sent"]
+    assert run.result.ret == pytest.ExitCode.TESTS_FAILED

@@ -110,6 +110,11 @@ def test_embedded_run_writes_the_three_reports(embedded: SuiteRun) -> None:
     assert "UCC-LIMIT-PAIRS-17" in html
     cases = embedded.compliance["requirements"]
     assert [len(r["cases"]) for r in cases if r["id"] == "UCC-LIMIT-PAIRS-17"] == [1]
+    # Every report says an embedded run is not a vendor result, JUnit's included.
+    root = ET.parse(embedded.reports_dir / "junit.xml").getroot()
+    props = {p.get("name"): p.get("value") for p in root.iter("property")}
+    assert props["conformance_embedded"] == "true"
+    assert str(props["conformance_target"]).endswith("(not a vendor result)")
 
 
 def test_junit_report_names_the_requirement_of_each_case(embedded: SuiteRun) -> None:

@@ -115,12 +115,12 @@ HEADLINES = {
     ),
     "skipped": (
         [(MUST, V.PASS), (MUST, V.SKIP)],
-        "PASSED: 1/1 MUST passed, 0/0 SHOULD passed, 0 INFO observed (1 skipped)",
+        "PASSED: 1/1 MUST passed (1 skipped), 0/0 SHOULD passed, 0 INFO observed",
     ),
     "inconclusive-and-error": (
         [(MUST, V.PASS), (MUST, V.INCONCLUSIVE), (SHOULD, V.ERROR), (SHOULD, V.SKIP)],
         "ERROR: the suite broke in 1 requirement(s) (UCC-2); 1 MUST could not be judged "
-        "(UCC-1); 1/2 MUST passed, 0/1 SHOULD passed, 0 INFO observed (1 skipped)",
+        "(UCC-1); 1/2 MUST passed, 0/1 SHOULD passed (1 skipped), 0 INFO observed",
     ),
     "must-inconclusive": (
         [(MUST, V.PASS), (MUST, V.INCONCLUSIVE), (SHOULD, V.INCONCLUSIVE)],
@@ -133,7 +133,12 @@ HEADLINES = {
     ),
     "not-run-is-not-counted": (
         [(MUST, None), (SHOULD, None), (INFO, None)],
-        "PASSED: 0/0 MUST passed, 0/0 SHOULD passed, 0 INFO observed",
+        "PASSED: 0/0 MUST passed, 0/0 SHOULD passed, 0 INFO observed; "
+        "3 not run (UCC-0, UCC-1, UCC-2)",
+    ),
+    "many-not-run-are-counted": (
+        [(MUST, V.PASS), *[(SHOULD, None)] * 4],
+        "PASSED: 1/1 MUST passed, 0/0 SHOULD passed, 0 INFO observed; 4 not run",
     ),
     "skipped-info-is-not-observed": (
         [(INFO, V.INFO), (INFO, V.SKIP)],

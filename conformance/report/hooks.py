@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest import junitxml
 
 from conformance import __version__
 from conformance.judge import TRANSCRIPT_SECTION
@@ -75,6 +76,16 @@ def pytest_configure(config: pytest.Config) -> None:
         history=Path(history_path) if history_path else None,
         baseline=baseline,
     )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """JUnit readers see whose run it is, as the other reports say (after every configure,
+    when the JUnit writer exists)."""
+    state = state_of(session.config)
+    xml = session.config.stash.get(junitxml.xml_key, None)
+    if state is not None and xml is not None:
+        xml.add_global_property("conformance_target", state.target_label)
+        xml.add_global_property("conformance_embedded", str(state.settings.embedded).lower())
 
 
 def _failed_verdicts(config: pytest.Config) -> list[str | None]:

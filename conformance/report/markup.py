@@ -96,11 +96,16 @@ def lost_writes_line(document: dict[str, Any]) -> str | None:
         if not mine:
             continue
         first = mine[0]
+        within = (
+            f"within {first['bound_s']:g} s"
+            if first["bound_s"] > 0
+            else "on the next read (--consistency-timeout=0)"
+        )
         text = (
             f"{len(mine)} {noun}{'s' if len(mine) > 1 else ''} never {verb}: "
-            f"the first within {first['bound_s']:g} s (in {first['requirement']})"
+            f"the first {within} (in {first['requirement']})"
         )
-        if len(mine) > 1:
+        if len(mine) > 1 and first["bound_s"] > 0:
             text += f", {len(mine) - 1} more on a single read (waits cut short after the first)"
         parts.append(text)
     return "; ".join(parts) or None
