@@ -21,7 +21,6 @@ from urllib.parse import quote
 import httpx
 
 from conformance import __version__
-from conformance.failures import ConformanceFailure
 from conformance.retry import RateLimitPolicy
 
 DEFAULT_TIMEOUT: Final = 10.0
@@ -31,6 +30,12 @@ MAX_BODY_BYTES: Final = 2_000_000
 
 class _NoBody:
     """Marker: send the request without a body."""
+
+
+class UnreadableBody(ValueError):
+    """The answer has no JSON body to read, and why, in a few words ("response body is not
+    JSON (text/html, 230 bytes)"): a fact about the exchange; the expectation helpers decide
+    what it means for a verdict."""
 
 
 NO_BODY: Final = _NoBody()
@@ -56,6 +61,17 @@ class Exchange:
     seq: int = 0  # the order in which the run sent its requests (1, 2, ...)
 
     @property
+    def answer(self) -> str:
+        """What came back, in a few words: the transport error, or the status (and a
+        redirect's target, never followed)."""
+        if self.error is not None:
+            return self.error
+        location = self.response_headers.get("location")
+        if self.status is not None and 300 <= self.status < 400 and location:
+            return f"HTTP {self.status} redirect to {location[:200]} (not followed)"
+        return f"HTTP {self.status}"
+
+    @property
     def content_type(self) -> str:
         return self.response_headers.get("content-type", "")
 
@@ -76,25 +92,22 @@ class Exchange:
         where a bad answer only means "not (yet) what we wait for"."""
         try:
             body = self.json()
-        except ConformanceFailure:
+        except UnreadableBody:
             return None
         return body if isinstance(body, dict) else None
 
     def json(self) -> Any:
-        """The parsed response body; a ConformanceFailure when there is none to parse."""
+        """The parsed response body; UnreadableBody when there is none to parse."""
         if self.error is not None:
-            raise ConformanceFailure(self.error, (self,))
+            raise UnreadableBody(self.error)
         if self.truncated:
-            raise ConformanceFailure(
-                f"response body is larger than {self.body_cap} bytes ({self.describe_body()})",
-                (self,),
+            raise UnreadableBody(
+                f"response body is larger than {self.body_cap} bytes ({self.describe_body()})"
             )
         try:
             return json.loads(self.response_body)
         except (UnicodeDecodeError, json.JSONDecodeError):
-            raise ConformanceFailure(
-                f"response body is not JSON ({self.describe_body()})", (self,)
-            ) from None
+            raise UnreadableBody(f"response body is not JSON ({self.describe_body()})") from None
 
 
 def encode_json(body: Any) -> bytes:

@@ -201,9 +201,8 @@ def expect_accepted_or_refused(exchange: Exchange, sent: Mapping[str, str]) -> b
     if exchange.status is not None and 400 <= exchange.status < 500:
         return False
     named = "; ".join(explain_refusal(key, value) for key, value in sent.items())
-    got = exchange.error or f"HTTP {exchange.status}"
     raise ConformanceFailure(
-        f"expected the value accepted (200) or refused with a 4xx, got {got}: {named}",
+        f"expected the value accepted (200) or refused with a 4xx, got {exchange.answer}: {named}",
         (exchange,),
     )
 
@@ -217,16 +216,15 @@ def explain_refused_batch(
         (key, api.update(completion_id, {"metadata": {key: value}})) for key, value in sent.items()
     ]
     singled = [(key, exchange) for key, exchange in alone if exchange.status != 200]
-    got = refused.error or f"HTTP {refused.status}"
     if not singled:
         return Inconclusive(
-            f"a valid update of {len(sent)} pairs was refused ({got}) though each pair alone "
-            "is accepted; a target that merges updates may refuse one that takes the stored "
-            "map past 16 pairs (UCC-INFO-MERGE-SEMANTICS)"
+            f"a valid update of {len(sent)} pairs was refused ({refused.answer}) though each "
+            "pair alone is accepted; a target that merges updates may refuse one that takes the "
+            "stored map past 16 pairs (UCC-INFO-MERGE-SEMANTICS)"
         )
     named = "; ".join(explain_refusal(key, sent[key]) for key, _ in singled[:4])
     return ConformanceFailure(
-        f"a valid update of {len(sent)} pairs was refused ({got}); sent alone, "
+        f"a valid update of {len(sent)} pairs was refused ({refused.answer}); sent alone, "
         f"{len(singled)} of them are refused too: {named}",
         (refused, *(exchange for _, exchange in singled[:3])),
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from conformance.client import Exchange
+from conformance.client import Exchange, UnreadableBody
 from conformance.failures import ConformanceFailure, Inconclusive
 
 # The fields of the chat completion object the page documents; an update must leave every one
@@ -32,20 +32,9 @@ DOCUMENTED_FIELDS = (
 FINISH_REASONS = ("stop", "length", "content_filter", "tool_calls", "function_call")
 
 
-def got(exchange: Exchange) -> str:
-    """What came back, in a few words: the transport error, or the status (and a redirect's
-    target, never followed)."""
-    if exchange.error is not None:
-        return exchange.error
-    location = exchange.response_headers.get("location")
-    if exchange.status is not None and 300 <= exchange.status < 400 and location:
-        return f"HTTP {exchange.status} redirect to {location[:200]} (not followed)"
-    return f"HTTP {exchange.status}"
-
-
 def expect_status(exchange: Exchange, status: int) -> None:
     if exchange.status != status:
-        raise ConformanceFailure(f"expected HTTP {status}, got {got(exchange)}", (exchange,))
+        raise ConformanceFailure(f"expected HTTP {status}, got {exchange.answer}", (exchange,))
 
 
 def expect_refusal_status(exchange: Exchange, status: int, refusal_judged_by: str) -> None:
@@ -54,7 +43,7 @@ def expect_refusal_status(exchange: Exchange, status: int, refusal_judged_by: st
     requirement's verdict (`refusal_judged_by`), so the case is skipped saying so."""
     if exchange.status is None or not 400 <= exchange.status < 500:
         pytest.skip(
-            f"not a refusal ({got(exchange)}); refusing it is {refusal_judged_by}'s verdict"
+            f"not a refusal ({exchange.answer}); refusing it is {refusal_judged_by}'s verdict"
         )
     expect_status(exchange, status)
 
@@ -62,12 +51,15 @@ def expect_refusal_status(exchange: Exchange, status: int, refusal_judged_by: st
 def expect_client_error(exchange: Exchange) -> None:
     """A 4xx rejection: the request is refused as the client's fault, never a 5xx or a 2xx."""
     if exchange.status is None or not 400 <= exchange.status < 500:
-        raise ConformanceFailure(f"expected a 4xx rejection, got {got(exchange)}", (exchange,))
+        raise ConformanceFailure(f"expected a 4xx rejection, got {exchange.answer}", (exchange,))
 
 
 def expect_json_object(exchange: Exchange) -> dict[str, Any]:
     """The response body as a JSON object, whatever the status."""
-    body = exchange.json()
+    try:
+        body = exchange.json()
+    except UnreadableBody as unreadable:
+        raise ConformanceFailure(str(unreadable), (exchange,)) from None
     if not isinstance(body, dict):
         raise ConformanceFailure(
             f"expected a JSON object body, got JSON {type(body).__name__}", (exchange,)
@@ -153,7 +145,8 @@ def accepted_body(exchange: Exchange) -> dict[str, Any]:
     """
     if exchange.status != 200:
         raise Inconclusive(
-            f"the valid update was not accepted ({got(exchange)}), so there is no answer to judge",
+            f"the valid update was not accepted ({exchange.answer}), so there is no answer "
+            "to judge",
             (exchange,),
         )
     return expect_json_object(exchange)

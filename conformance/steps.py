@@ -14,7 +14,7 @@ from typing import Any
 
 from conformance.client import Exchange
 from conformance.consistency import Waited
-from conformance.expect import expect_ok, expect_pairs_held, got
+from conformance.expect import expect_ok, expect_pairs_held
 from conformance.failures import ConformanceFailure, Inconclusive
 from conformance.samples import CASE, MAX_PAIRS, PLANNED_KEYS, RUN_KEY, pairs
 from conformance.target import Completion, Target
@@ -33,7 +33,7 @@ def accepted(
         if not stored.readable and stored.unreadable is not None:
             # The refusal follows from a create that never landed: show both.
             raise ConformanceFailure(
-                f"expected HTTP 200, got {got(exchange)}; the completion was created with "
+                f"expected HTTP 200, got {exchange.answer}; the completion was created with "
                 f"store: true, but {stored.unreadable.not_visible('it')}",
                 tuple(e for e in (stored.creation, stored.unreadable.exchange, exchange) if e),
             )
@@ -55,7 +55,7 @@ def put_known(
         if explain:
             explain_refusal(target, stored, exchange, sent)
         raise Inconclusive(
-            f"precondition: a plain valid update was not accepted ({got(exchange)})", (exchange,)
+            f"precondition: a plain valid update was not accepted ({exchange.answer})", (exchange,)
         )
     waited = target.retrieve_until(stored, sent, exchange)
     if not waited.ready:
@@ -83,7 +83,7 @@ def read_back(
         body = read.json_object() if read.status == 200 else None
         if body is None:
             raise ConformanceFailure(
-                f"retrieving the updated completion answered {got(read)}", exchanges
+                f"retrieving the updated completion answered {read.answer}", exchanges
             )
         if body.get("id") != stored.id:
             raise ConformanceFailure(
@@ -106,7 +106,7 @@ def _what_came_back(waited: Waited, what: str) -> str:
     read = waited.exchange
     body = read.json_object() if read.status == 200 else None
     if body is None:
-        return f"{what} could not be read back (retrieve answered {got(read)})"
+        return f"{what} could not be read back (retrieve answered {read.answer})"
     return f"{what} came back as something else (metadata {body.get('metadata')!r:.200})"
 
 

@@ -194,7 +194,7 @@ class Target:
         if exchange.status != 200:
             raise Inconclusive(
                 f"could not delete a completion to test updates of deleted ones "
-                f"(DELETE answered {exchange.error or f'HTTP {exchange.status}'})",
+                f"(DELETE answered {exchange.answer})",
                 (exchange,),
             )
         self._to_delete.remove(completion.id)
@@ -225,7 +225,7 @@ class Target:
         if exchange.status != 200 or completion_id is None:
             self._create_refused = SetupFailed(
                 "could not create a chat completion to test with (POST /chat/completions "
-                f"answered {_answer(exchange)})",
+                f"answered {exchange.answer})",
                 (exchange,),
             )
             raise self._create_refused
@@ -263,8 +263,7 @@ class Target:
                 deleted += 1
             else:
                 notes.append(
-                    f"could not delete {completion_id} ({_answer(exchange)}); "
-                    "it stays in the ledger"
+                    f"could not delete {completion_id} ({exchange.answer}); it stays in the ledger"
                 )
         if deleted and not self._to_delete:
             notes.append(
@@ -281,7 +280,7 @@ class Target:
         if exchange.status != 200:
             return (
                 f"original metadata of {stored.id} could NOT be restored "
-                f"(update answered {_answer(exchange)})"
+                f"(update answered {exchange.answer})"
             )
         waited = self.consistency.wait(
             lambda: self.client.retrieve(stored.id),
@@ -348,10 +347,6 @@ def _write_ledger(ledger: Path, entries: list[dict[str, str]]) -> None:
         return
     ledger.parent.mkdir(parents=True, exist_ok=True)
     ledger.write_text(json.dumps({"completions": entries}, indent=1), encoding="utf-8")
-
-
-def _answer(exchange: Exchange) -> str:
-    return exchange.error or f"HTTP {exchange.status}"
 
 
 def _shown(*items: Exchange | Waited | None) -> tuple[Exchange, ...]:

@@ -15,7 +15,8 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from conformance.client import MAX_BODY_BYTES, Client
+from conformance.client import MAX_BODY_BYTES, Client, UnreadableBody
+from conformance.expect import expect_json_object
 from conformance.failures import ConformanceFailure
 
 BASE_URL = "http://target.test/v1"
@@ -75,10 +76,38 @@ def test_json_of_an_html_body_names_type_and_size() -> None:
         lambda r: httpx.Response(502, content=page, headers={"content-type": "text/html"})
     )
     exchange = client.retrieve("chatcmpl-1")
-    with pytest.raises(ConformanceFailure) as caught:
+    with pytest.raises(UnreadableBody) as caught:
         exchange.json()
-    assert caught.value.message == f"response body is not JSON (text/html, {len(page)} bytes)"
+    assert str(caught.value) == f"response body is not JSON (text/html, {len(page)} bytes)"
+
+
+def test_unreadable_body_is_a_failure_only_where_an_expectation_needs_json() -> None:
+    """The client records; the expectation helper names the failure, with the exchange."""
+    client, _ = mock_client(lambda r: httpx.Response(200, content=b"<html></html>"))
+    exchange = client.retrieve("chatcmpl-1")
+    assert exchange.json_object() is None
+    with pytest.raises(ConformanceFailure) as caught:
+        expect_json_object(exchange)
+    assert caught.value.message == "response body is not JSON (no content type, 13 bytes)"
     assert caught.value.exchanges == (exchange,)
+
+
+@pytest.mark.parametrize(
+    ("answer", "says"),
+    [
+        (httpx.Response(200), "HTTP 200"),
+        (
+            httpx.Response(307, headers={"location": "https://elsewhere.test/v1"}),
+            "HTTP 307 redirect to https://elsewhere.test/v1 (not followed)",
+        ),
+    ],
+    ids=["status", "redirect"],
+)
+def test_answer_says_the_status_and_where_a_redirect_points(
+    answer: httpx.Response, says: str
+) -> None:
+    client, _ = mock_client(lambda r: answer)
+    assert client.retrieve("chatcmpl-1").answer == says
 
 
 @pytest.mark.parametrize(
@@ -100,14 +129,14 @@ def test_json_of_a_truncated_body_fails_naming_the_size() -> None:
         max_body_bytes=100,
     )
     exchange = client.retrieve("chatcmpl-1")
-    with pytest.raises(ConformanceFailure, match=r"application/json, 100\+ bytes"):
+    with pytest.raises(UnreadableBody, match=r"application/json, 100\+ bytes"):
         exchange.json()
 
 
 def test_json_of_a_truncated_body_names_the_clients_cap() -> None:
     """A vendor told "larger than 2000000 bytes" about a 500-byte answer is misled."""
     client, _ = mock_client(lambda r: httpx.Response(200, content=b"x" * 500), max_body_bytes=100)
-    with pytest.raises(ConformanceFailure, match="larger than 100 bytes"):
+    with pytest.raises(UnreadableBody, match="larger than 100 bytes"):
         client.retrieve("chatcmpl-1").json()
 
 
@@ -121,7 +150,8 @@ def test_send_transport_error_becomes_the_exchange_error() -> None:
     exchange = client.update("chatcmpl-1", {"metadata": {}})
     assert exchange.error == "could not connect ([Errno 111] Connection refused)"
     assert exchange.status is None
-    with pytest.raises(ConformanceFailure, match="could not connect"):
+    assert exchange.answer == "could not connect ([Errno 111] Connection refused)"
+    with pytest.raises(UnreadableBody, match="could not connect"):
         exchange.json()
 
 

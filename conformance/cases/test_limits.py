@@ -11,7 +11,6 @@ from conformance.expect import (
     expect_client_error,
     expect_metadata_unchanged,
     expect_ok,
-    got,
 )
 from conformance.samples import (
     CASE,
@@ -134,7 +133,7 @@ def _observed_acceptance(
             "not observed: the target merges updates and the shared completion holds 16 pairs "
             "already"
         )
-    return f"rejected ({got(exchange)})"
+    return f"rejected ({exchange.answer})"
 
 
 @pytest.mark.requirement("UCC-INFO-EMPTY-KEY")

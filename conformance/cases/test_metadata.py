@@ -26,7 +26,6 @@ from conformance.expect import (
     expect_json_object,
     expect_ok,
     expect_status,
-    got,
 )
 from conformance.failures import ConformanceFailure
 from conformance.mechanisms import because
@@ -154,7 +153,7 @@ def test_fields_other_than_metadata_change_nothing(
     if later.status != 200:
         raise ConformanceFailure(
             f"after an update carrying {sorted(extra)}, the completion can no longer be "
-            f"retrieved ({got(later)})",
+            f"retrieved ({later.answer})",
             (exchange, later),
         )
     expect_documented_fields_equal(before, expect_json_object(later), later, "later retrieve")
@@ -209,7 +208,7 @@ def test_observe_what_an_empty_map_does(
     put_known(target, stored, pairs)
     exchange = api.update(stored.id, {"metadata": {}})
     if exchange.status != 200:
-        observe(f"rejected with {got(exchange)}")
+        observe(f"rejected with {exchange.answer}")
     elif _still_holds(target, stored, pairs):
         observe("leaves the stored pairs")
     else:
@@ -226,7 +225,7 @@ def test_observe_what_null_metadata_does(
     put_known(target, stored, pairs)
     exchange = api.update(stored.id, {"metadata": None})
     if exchange.status != 200:
-        observe(f"rejected with {got(exchange)}")
+        observe(f"rejected with {exchange.answer}")
     elif _still_holds(target, stored, pairs):
         observe("accepted; leaves the stored pairs")
     else:

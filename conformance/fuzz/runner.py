@@ -27,7 +27,7 @@ from schemathesis.generation.case import Case
 from schemathesis.openapi.checks import IgnoredAuth
 
 from conformance.client import Exchange
-from conformance.expect import expect_metadata_unchanged, expect_ok, got
+from conformance.expect import expect_metadata_unchanged, expect_ok
 from conformance.failures import ConformanceFailure
 from conformance.fuzz.schemas import Schemas
 from conformance.fuzz.settings import FuzzSettings
@@ -235,7 +235,7 @@ class Fuzzer:
         self, case: Case[Any], response: Response, failures: list[Failure]
     ) -> ConformanceFailure:
         judged = judged_exchange(self.exchanges, failures)
-        answer = got(judged) if judged is not None else f"HTTP {self.status(response)}"
+        answer = judged.answer if judged is not None else f"HTTP {self.status(response)}"
         probe = (
             " to the authentication probe"
             if judged is not None
