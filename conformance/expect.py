@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 
 from conformance.client import Exchange, UnreadableBody
+from conformance.consistency import Waited
 from conformance.failures import ConformanceFailure, Inconclusive
+from conformance.mechanisms import because, note
 
 # The fields of the chat completion object the page documents; an update must leave every one
 # of them but metadata as it was ("the only supported modification is to update the metadata
@@ -28,8 +30,6 @@ DOCUMENTED_FIELDS = (
     "system_fingerprint",
     "service_tier",
 )
-# "This will be stop ..., length ..., content_filter ..., tool_calls ..., or function_call"
-FINISH_REASONS = ("stop", "length", "content_filter", "tool_calls", "function_call")
 
 
 def expect_status(exchange: Exchange, status: int) -> None:
@@ -71,6 +71,63 @@ def expect_ok(exchange: Exchange) -> dict[str, Any]:
     """HTTP 200 with a JSON object body; the parsed body."""
     expect_status(exchange, 200)
     return expect_json_object(exchange)
+
+
+def expect_json_content_type(exchange: Exchange) -> None:
+    """The answer says it is JSON (application/json, or a +json type)."""
+    if not exchange.is_json_content_type:
+        raise ConformanceFailure(
+            f"expected Content-Type application/json, got {exchange.content_type or '(none)'}",
+            (exchange,),
+        )
+
+
+# --- the answer to an update ------------------------------------------------------------------
+def expect_the_completion(body: Mapping[str, Any], completion_id: str, exchange: Exchange) -> None:
+    """The answer is the chat.completion object of `completion_id`."""
+    if body.get("id") != completion_id or body.get("object") != "chat.completion":
+        why = (
+            note("M27", "the object type of another endpoint")
+            if body.get("object") != "chat.completion"
+            else note("M28", "an id other than the stored completion's")
+        )
+        raise ConformanceFailure(
+            f"expected the chat.completion object with id {completion_id!r}, got object "
+            f"{body.get('object')!r:.60} with id {body.get('id')!r:.100}{why}",
+            (exchange,),
+        )
+
+
+def expect_metadata_echoed(
+    sent: Mapping[str, str], body: Mapping[str, Any], exchange: Exchange
+) -> None:
+    """The answer carries the metadata field, holding every sent pair as sent."""
+    if "metadata" not in body:
+        raise ConformanceFailure(
+            "the answer carries no metadata field" + note("M30", "metadata dropped"), (exchange,)
+        )
+    expect_pairs_held(sent, body["metadata"], exchange, "update answer")
+
+
+def expect_metadata_a_map(body: Mapping[str, Any], exchange: Exchange) -> None:
+    """The answer's metadata, when there is one, is a map (an empty one given back as a list
+    is a serializer's doing)."""
+    metadata = body.get("metadata", {})
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ConformanceFailure(
+            f"the answer gives the empty map back as {metadata!r:.40}, not a map: "
+            + because([("M21", "an empty map serialized as a list")]),
+            (exchange,),
+        )
+
+
+def expect_retrieved(read: Exchange, write: Exchange, after: str) -> dict[str, Any]:
+    """The completion can still be retrieved `after` (what `write` did): 200, a JSON object."""
+    if read.status != 200:
+        raise ConformanceFailure(
+            f"{after}, the completion can no longer be retrieved ({read.answer})", (write, read)
+        )
+    return expect_json_object(read)
 
 
 def expect_pairs_held(
@@ -150,3 +207,85 @@ def accepted_body(exchange: Exchange) -> dict[str, Any]:
             (exchange,),
         )
     return expect_json_object(exchange)
+
+
+# --- errors -----------------------------------------------------------------------------------
+def expect_error_object(exchange: Exchange) -> None:
+    """A 4xx answer is JSON with an `error` object holding a string `message`; an answer that
+    is no 4xx has no error object to judge."""
+    if exchange.status is None or not 400 <= exchange.status < 500:
+        return
+    body = expect_json_object(exchange)
+    error = body.get("error")
+    if not isinstance(error, dict) or not isinstance(error.get("message"), str):
+        raise ConformanceFailure(
+            f"the {exchange.status} answer has no error object with a string message "
+            f"(body keys: {sorted(body)[:8]})",
+            (exchange,),
+        )
+
+
+def expect_error_fields(exchange: Exchange, presence_judged_by: str) -> None:
+    """The error object has message, type, param and code. Without an error object the case
+    is skipped: whether there is one is `presence_judged_by`'s verdict."""
+    error = (exchange.json_object() or {}).get("error")
+    if not isinstance(error, dict):
+        pytest.skip(
+            f"no error object ({exchange.answer}): whether there is one is {presence_judged_by}'s"
+        )
+    missing = [k for k in ("message", "type", "param", "code") if k not in error]
+    if missing:
+        raise ConformanceFailure(f"the error object lacks {', '.join(missing)}", (exchange,))
+
+
+# --- authentication and tenancy ---------------------------------------------------------------
+def expect_key_not_echoed(exchange: Exchange, presented: str) -> None:
+    """Neither the body nor a header of the answer repeats the presented key."""
+    headers = " ".join(f"{k}: {v}" for k, v in exchange.response_headers.items())
+    if presented in exchange.response_body.decode("utf-8", "replace") or presented in headers:
+        raise ConformanceFailure("the answer contains the presented API key", (exchange,))
+
+
+def expect_refused_to_another_project(exchange: Exchange, what: str) -> None:
+    """`what`, sent with another project's key, is refused as if the completion were not
+    there (404) or not allowed (403)."""
+    if exchange.status not in (403, 404):
+        raise ConformanceFailure(
+            f"{what} with another project's key: expected 404 or 403, got {exchange.answer}",
+            (exchange,),
+        )
+
+
+def expect_not_deleted(read: Exchange, delete: Exchange, who: str) -> None:
+    """The completion is still there after a DELETE that `who` had no right to send."""
+    if read.status == 404:
+        raise ConformanceFailure(f"{who}'s DELETE removed the completion", (delete, read))
+
+
+# --- listing ----------------------------------------------------------------------------------
+def listed_ids(exchange: Exchange) -> list[Any] | None:
+    """The ids on a list page; None when the answer is not a list page."""
+    body = exchange.json_object() if exchange.status == 200 else None
+    data = body.get("data") if body is not None else None
+    if not isinstance(data, list):
+        return None
+    return [item.get("id") for item in data if isinstance(item, dict)]
+
+
+def expect_listed(waited: Waited, write: Exchange, what: str) -> None:
+    """The wait for a list page holding the completion ended with one (`what` it is): not a
+    page at all, or a page without it when the consistency bound ran out, fails."""
+    if waited.ready:
+        return
+    if listed_ids(waited.exchange) is None:
+        expect_ok(waited.exchange)
+        raise ConformanceFailure("the list answer has no data array", (waited.exchange,))
+    raise ConformanceFailure(waited.not_visible(what), (write, waited.exchange))
+
+
+def expect_not_listed(completion_id: str, page: Exchange, write: Exchange, query: str) -> None:
+    """Listing with `query` (a value the completion no longer holds) does not return it."""
+    if completion_id in (listed_ids(page) or []):
+        raise ConformanceFailure(
+            f"listing with the old value {query} still returns the completion", (write, page)
+        )

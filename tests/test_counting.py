@@ -23,8 +23,8 @@ def test_one_should_failure_is_one_warning_everywhere(run_against: Run) -> None:
     out = str(run.result.stdout)
     assert run.verdicts["UCC-ERR-VALIDATION-400"] == "WARN"
     assert run.result.ret == 0
-    progress = next(line for line in run.result.stdout.lines if "test_validation.py" in line)
-    assert re.search(r"test_validation\.py W\s", progress), progress
+    progress = next(line for line in run.result.stdout.lines if "test_errors.py" in line)
+    assert re.search(r"test_errors\.py W\s", progress), progress
     summary = run.result.stdout.lines[-1]
     assert "1 warned" in summary and "xfail" not in summary, summary
     section = out.split("WARN: SHOULD requirements not met", 1)[1].split("requirement verdicts")[0]

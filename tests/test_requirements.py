@@ -130,6 +130,36 @@ def test_every_case_docstring_opens_with_its_requirements_quote() -> None:
     assert wrong == []
 
 
+# The fuzz cases judge requirements of several areas from one generator; every other case
+# file holds the cases of one area and is named after it.
+CROSS_AREA_FILES = {"test_fuzz.py"}
+
+
+def test_each_case_lives_in_the_file_named_after_its_area() -> None:
+    """A reader finds a requirement's case from its area alone (test_<area>.py)."""
+    openings = docstring_openings()
+    misplaced = [
+        f"{case} [{rid}: {catalogue()[rid].area}]"
+        for case, rid, _ in openings
+        if case.split("::")[0] not in CROSS_AREA_FILES
+        and case.split("::")[0] != f"test_{catalogue()[rid].area}.py"
+    ]
+    assert misplaced == []
+    files = {case.split("::")[0] for case, _, _ in openings} - CROSS_AREA_FILES
+    assert files == {f"test_{area}.py" for area in {r.area for r in LIVE}}
+
+
+def test_cases_check_only_through_expectation_helpers() -> None:
+    """A check written inline in a case is a check whose failure text nobody else shares:
+    cases raise no failure themselves, the `expect_*` helpers do."""
+    inline = [
+        path.name
+        for path in sorted(CASES_DIR.glob("test_*.py"))
+        if "ConformanceFailure" in path.read_text(encoding="utf-8")
+    ]
+    assert inline == []
+
+
 # --- coverage: every requirement has a case, every case names a requirement -----------------
 class Labelled(Protocol):
     """What the coverage check reads of a collected case (a pytest.Item, or a fake)."""

@@ -1,70 +1,88 @@
-"""Error bodies: every 4xx carries the OpenAI error envelope."""
+"""Errors: an invalid update is refused with the documented status, and every 4xx carries the
+OpenAI error envelope."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from conformance.client import Client, Exchange
-from conformance.expect import expect_json_object
-from conformance.failures import ConformanceFailure
+from conformance.client import USE_KEY, Client, encode_json
+from conformance.expect import expect_error_fields, expect_error_object, expect_refusal_status
 from conformance.target import Completion, Target
 
-Scenario = Callable[[Client, Completion, Target], Exchange]
-
-SCENARIOS: dict[str, Scenario] = {
-    "seventeen-pairs": lambda api, c, t: api.update(
-        c.id, {"metadata": {f"k{i:02d}": "v" for i in range(17)}}
+# Each invalid update, and the requirement whose verdict it is whether it is refused at all.
+INVALID_UPDATES: dict[str, tuple[bytes, str]] = {
+    "seventeen-pairs": (
+        encode_json({"metadata": {f"k{i:02d}": "v" for i in range(17)}}),
+        "UCC-LIMIT-PAIRS-17",
     ),
-    "non-string-value": lambda api, c, t: api.update(c.id, {"metadata": {"k": 1}}),
-    "malformed-json": lambda api, c, t: api.update(c.id, content=b"{"),
-    "unknown-id": lambda api, c, t: api.update(f"chatcmpl-uccmissing{t.nonce}", {"metadata": {}}),
-    "missing-key": lambda api, c, t: api.update(c.id, {"metadata": {}}, key=None),
+    "key-65": (encode_json({"metadata": {"k" * 65: "v"}}), "UCC-LIMIT-KEY-65"),
+    "value-513": (encode_json({"metadata": {"k": "v" * 513}}), "UCC-LIMIT-VALUE-513"),
+    "integer-value": (encode_json({"metadata": {"k": 1}}), "UCC-VALID-VALUE-STRING"),
+    "missing-metadata": (encode_json({}), "UCC-VALID-METADATA-REQUIRED"),
+    "malformed": (b"{", "UCC-VALID-MALFORMED-JSON"),
 }
 
 
-def _error_object(exchange: Exchange) -> dict[str, object] | None:
-    """The error object of a 4xx answer; None when the answer is not a 4xx (nothing to judge)."""
-    if exchange.status is None or not 400 <= exchange.status < 500:
-        return None
-    body = expect_json_object(exchange)
-    error = body.get("error")
-    if not isinstance(error, dict) or not isinstance(error.get("message"), str):
-        raise ConformanceFailure(
-            f"the {exchange.status} answer has no error object with a string message "
-            f"(body keys: {sorted(body)[:8]})",
-            (exchange,),
-        )
-    return error
+@pytest.mark.requirement("UCC-ERR-VALIDATION-400")
+@pytest.mark.parametrize(
+    ("content", "refusal_judged_by"), INVALID_UPDATES.values(), ids=INVALID_UPDATES.keys()
+)
+def test_invalid_update_is_refused_with_exactly_400(
+    api: Client, stored: Completion, content: bytes, refusal_judged_by: str
+) -> None:
+    """SHOULD: "Keys are strings with a maximum length of 64 characters. Values are strings with
+    a maximum length of 512 characters." OpenAI answers invalid requests with 400."""
+    exchange = api.update(stored.id, content=content)
+    expect_refusal_status(exchange, 400, refusal_judged_by)
+
+
+# Updates the API refuses with a 4xx: the completion updated (the stored one, or an id nobody
+# has), the body, and the key sent (the run's, or none).
+REFUSED: dict[str, tuple[str, bytes, str | None]] = {
+    "seventeen-pairs": (
+        "stored",
+        encode_json({"metadata": {f"k{i:02d}": "v" for i in range(17)}}),
+        USE_KEY,
+    ),
+    "non-string-value": ("stored", encode_json({"metadata": {"k": 1}}), USE_KEY),
+    "malformed-json": ("stored", b"{", USE_KEY),
+    "unknown-id": ("unknown", encode_json({"metadata": {}}), USE_KEY),
+    "missing-key": ("stored", encode_json({"metadata": {}}), None),
+}
 
 
 @pytest.mark.requirement("UCC-ERR-OBJECT")
-@pytest.mark.parametrize("scenario", SCENARIOS.values(), ids=SCENARIOS.keys())
+@pytest.mark.parametrize(("completion", "content", "key"), REFUSED.values(), ids=REFUSED.keys())
 def test_client_error_carries_an_error_object_with_a_message(
-    api: Client, stored: Completion, target: Target, scenario: Scenario
+    api: Client,
+    stored: Completion,
+    target: Target,
+    completion: str,
+    content: bytes,
+    key: str | None,
 ) -> None:
     """MUST: The page documents no error format; the API it describes (OpenAI's) answers every error
     with a JSON body {"error": {"message", "type", "param", "code"}} (the ErrorResponse of the
     official OpenAPI document). Every 4xx answer carries at least the error object and its
     message."""
-    _error_object(scenario(api, stored, target))
+    completion_id = stored.id if completion == "stored" else f"chatcmpl-uccmissing{target.nonce}"
+    exchange = api.update(completion_id, content=content, key=key)
+    expect_error_object(exchange)
 
 
 @pytest.mark.requirement("UCC-ERR-OBJECT-FIELDS")
-@pytest.mark.parametrize("scenario", SCENARIOS.values(), ids=SCENARIOS.keys())
+@pytest.mark.parametrize(("completion", "content", "key"), REFUSED.values(), ids=REFUSED.keys())
 def test_error_object_has_message_type_param_and_code(
-    api: Client, stored: Completion, target: Target, scenario: Scenario
+    api: Client,
+    stored: Completion,
+    target: Target,
+    completion: str,
+    content: bytes,
+    key: str | None,
 ) -> None:
     """SHOULD: The page documents no error format; the API it describes (OpenAI's) answers every
     error with a JSON body {"error": {"message", "type", "param", "code"}} (the ErrorResponse of
     the official OpenAPI document). The error object has all four fields."""
-    exchange = scenario(api, stored, target)
-    error = (exchange.json_object() or {}).get("error")
-    if not isinstance(error, dict):
-        pytest.skip(
-            f"no error object ({exchange.answer}): whether there is one is UCC-ERR-OBJECT's"
-        )
-    missing = [k for k in ("message", "type", "param", "code") if k not in error]
-    if missing:
-        raise ConformanceFailure(f"the error object lacks {', '.join(missing)}", (exchange,))
+    completion_id = stored.id if completion == "stored" else f"chatcmpl-uccmissing{target.nonce}"
+    exchange = api.update(completion_id, content=content, key=key)
+    expect_error_fields(exchange, presence_judged_by="UCC-ERR-OBJECT")

@@ -190,7 +190,7 @@ def detect_capabilities(results: Mapping[str, RequirementResult]) -> dict[str, b
     """Which optional operations the target offered: True, False, or None (not exercised).
 
     Read from the cases that need them: the listing case skips saying the target "offers no
-    list endpoint" on a 404/405/501 (conformance/cases/test_metadata.py), and the deleted-
+    list endpoint" on a 404/405/501 (conformance/cases/test_listing.py), and the deleted-
     completion cases skip saying the target "offers no DELETE" on the same statuses
     (conformance/target.py). tests/test_report_profiles.py pins both sentences.
     """

@@ -1,0 +1,40 @@
+"""Listing stored completions by their metadata: what an update stores is what a query finds."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance.client import Client, Exchange
+from conformance.consistency import Kind, Seen
+from conformance.expect import accepted_body, expect_listed, expect_not_listed, listed_ids
+from conformance.samples import CASE
+from conformance.steps import put_known
+from conformance.target import Completion, Target
+
+
+@pytest.mark.requirement("UCC-LIST-METADATA-FILTER")
+def test_listing_by_metadata_finds_the_new_value_not_the_old(
+    api: Client, target: Target, stored: Completion
+) -> None:
+    """SHOULD: "This can be useful for storing additional information about the object in a
+    structured format, and querying for objects via API or the dashboard." """
+    old, new = f"old-{target.nonce}", f"new-{target.nonce}"
+    put_known(target, stored, {CASE: old})
+    write = api.update(stored.id, {"metadata": {CASE: new}})
+    accepted_body(write)
+    probe = api.list({f"metadata[{CASE}]": new, "limit": "100"})
+    if probe.status in (404, 405, 501):
+        pytest.skip(
+            f"the target offers no list endpoint (GET /chat/completions: HTTP {probe.status})"
+        )
+
+    def listed(exchange: Exchange) -> Seen:
+        ids = listed_ids(exchange)
+        return Seen.OTHER if ids is None else Seen.READY if stored.id in ids else Seen.STALE
+
+    waited = target.consistency.wait(
+        lambda: api.list({f"metadata[{CASE}]": new, "limit": "100"}), listed, Kind.UPDATE
+    )
+    expect_listed(waited, write, f"the completion listed under metadata[{CASE}]={new}")
+    stale = api.list({f"metadata[{CASE}]": old, "limit": "100"})
+    expect_not_listed(stored.id, stale, write, f"metadata[{CASE}]={old}")
