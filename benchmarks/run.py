@@ -22,8 +22,8 @@ and on loopback only:
 Each figure is the median of up to `--repeat` runs, interleaved so drift hits all alike; once
 `--budget-s` is spent no new repetition starts (the table says how many runs each figure
 had). Every run is a subprocess with a timeout, and every server the benchmark starts stops
-with it. It prints a table and writes reports/bench.json. It asserts nothing:
-the issue's targets are printed as figures next to the measurements.
+with it. It prints a table and writes reports/bench.json. It asserts nothing: the targets
+(TARGET_*) are printed next to the measurements.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ import importlib.util
 import json
 import os
 import platform
-import re
 import secrets
 import statistics
 import subprocess
@@ -51,7 +50,6 @@ from loadgen import bare_latency, create_stored, nodelay_client, run_load
 from loopback import LoopbackServer
 from measure import (
     ROOT,
-    VENV_BIN,
     Measurement,
     case_costs,
     request_floor,
@@ -59,12 +57,13 @@ from measure import (
     run_suite,
 )
 
+from conformance.fuzz.settings import DEFAULT_EXAMPLES
+
 MODEL = "bench-model"
-# The issue's targets: printed as figures, never asserted.
+# What a run should cost (a vendor's nightly gate): printed beside the figures, never asserted.
 TARGET_OVERHEAD = 1.3
 TARGET_EMBEDDED_S = 20.0
 TARGET_COMPLETIONS = 3
-FALLBACK_EXAMPLES = 20
 
 
 @dataclass
@@ -72,7 +71,7 @@ class Scenario:
     """One thing to time: its row in the table, and how to run it once.
 
     `priority` orders the repetitions after the first: when the time budget runs out, the
-    figures the issue sets targets for have had the most runs.
+    figures that have targets have had the most runs.
     """
 
     key: str
@@ -86,37 +85,17 @@ def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 
 
-# --- what this checkout of the suite offers ------------------------------------------------
-def suite_features() -> dict[str, Any]:
-    """Read `pytest --help`: fuzz options (another issue may not have landed yet), xdist."""
-    result = subprocess.run(
-        [str(VENV_BIN / "python"), "-m", "pytest", "--help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    text = " ".join(result.stdout.split())
-    examples: int | None = None
-    source = "not available"
-    option = re.search(r"--fuzz-examples=\S+ (.*?)(?: --|$)", text)
-    if os.environ.get("CONFORMANCE_FUZZ_EXAMPLES", "").isdigit():
-        examples, source = (
-            int(os.environ["CONFORMANCE_FUZZ_EXAMPLES"]),
-            "$CONFORMANCE_FUZZ_EXAMPLES",
-        )
-    elif option:
-        default = re.search(r"\(default[^)]*?(\d+)\)", option.group(1))
-        if default:
-            examples, source = int(default.group(1)), "the suite's --fuzz-examples default"
-    return {
-        "no_fuzz": "--no-fuzz" in text,
-        "fuzz_examples": examples,
-        "fuzz_examples_source": source,
-        "xdist": "--numprocesses" in text,
-        "help_rc": result.returncode,
-    }
+# --- what the runs use ----------------------------------------------------------------------
+def fuzz_budget() -> tuple[int, str]:
+    """The fuzz cases' example budget the runs use, and where it comes from."""
+    given = os.environ.get("CONFORMANCE_FUZZ_EXAMPLES", "")
+    if given.isdigit():
+        return int(given), "$CONFORMANCE_FUZZ_EXAMPLES"
+    return DEFAULT_EXAMPLES, "the suite's --fuzz-examples default"
+
+
+def has_xdist() -> bool:
+    return importlib.util.find_spec("xdist") is not None
 
 
 def machine() -> dict[str, Any]:
@@ -173,7 +152,6 @@ def vendor_args(server: LoopbackServer, keys: list[str]) -> list[str]:
 
 def scenarios(
     options: argparse.Namespace,
-    features: dict[str, Any],
     late: LoopbackServer,
     keys: list[str],
     latency: tuple[float, float],
@@ -187,22 +165,28 @@ def scenarios(
     def suite(args: list[str], server: LoopbackServer | None) -> Callable[[], Measurement]:
         return lambda: run_suite(args, server, workdir, options.timeout)
 
-    plan = [Scenario("embedded", "embedded, default", 0, latency[0], suite([], None))]
-    if features["no_fuzz"]:
-        no_fuzz = suite(["--no-fuzz"], None)
-        plan.append(Scenario("embedded_no_fuzz", "embedded, --no-fuzz", 3, latency[0], no_fuzz))
-    plan.append(Scenario("latency", f"{ms}, default", 1, latency[1], suite(vendor, late)))
-    if features["no_fuzz"]:
-        no_fuzz = suite([*vendor, "--no-fuzz"], late)
-        plan.append(Scenario("latency_no_fuzz", f"{ms}, --no-fuzz", 2, latency[1], no_fuzz))
-    if features["xdist"]:
+    plan = [
+        Scenario("embedded", "embedded, default", 0, latency[0], suite([], None)),
+        Scenario(
+            "embedded_no_fuzz", "embedded, --no-fuzz", 3, latency[0], suite(["--no-fuzz"], None)
+        ),
+        Scenario("latency", f"{ms}, default", 1, latency[1], suite(vendor, late)),
+        Scenario(
+            "latency_no_fuzz",
+            f"{ms}, --no-fuzz",
+            2,
+            latency[1],
+            suite([*vendor, "--no-fuzz"], late),
+        ),
+    ]
+    if has_xdist():
         xdist = suite(["-n", "2"], None)
         plan.append(Scenario("embedded_xdist", "embedded, -n 2", 6, latency[0], xdist))
         xdist = suite([*vendor, "-n", "2"], late)
         plan.append(Scenario("latency_xdist", f"{ms}, -n 2", 5, latency[1], xdist))
     with nodelay_client(late.base_url, keys[0]) as client:
         completion_id = create_stored(client, MODEL)
-    examples = features["fuzz_examples"] or FALLBACK_EXAMPLES
+    examples, _ = fuzz_budget()
 
     def cli() -> Measurement:
         return run_schemathesis(late, keys[0], completion_id, examples, workdir, options.timeout)
@@ -296,9 +280,9 @@ def measure_all(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Every figure of the benchmark, as the JSON it writes; the servers stop on the way out."""
     started = time.monotonic()
     deadline = started + options.budget_s
-    features = suite_features()
+    examples, examples_source = fuzz_budget()
     keys = [f"sk-bench-{secrets.token_hex(12)}", f"sk-bench-other-{secrets.token_hex(12)}"]
-    result: dict[str, Any] = {"machine": machine(), "features": features, "settings": {}}
+    result: dict[str, Any] = {"machine": machine(), "settings": {}}
     with (
         LoopbackServer(0, keys) as bare,
         LoopbackServer(options.delay_ms, keys) as late,
@@ -314,16 +298,15 @@ def measure_all(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         # One untimed collection first: every module the runs import is then read once and
         # in the OS cache, as for anyone running the suite a second time.
         run_suite(["--collect-only", "-q"], None, workdir, options.timeout)
-        plan = scenarios(options, features, late, keys, (bare_0, bare_late), workdir)
+        plan = scenarios(options, late, keys, (bare_0, bare_late), workdir)
         runs = repeat(plan, options.repeat, deadline)
         figures = {s.key: {"label": s.label, **summarise(runs[s.key], s.latency_s)} for s in plan}
         result["runs"] = figures
         result["settings"] = {
             "repeat": options.repeat,
             "delay_ms": options.delay_ms,
-            "fuzz_examples": features["fuzz_examples"] or FALLBACK_EXAMPLES,
-            "fuzz_examples_source": features["fuzz_examples_source"],
-            "fuzz_cases": "available" if features["no_fuzz"] else "fuzz cases not available",
+            "fuzz_examples": examples,
+            "fuzz_examples_source": examples_source,
         }
         threads, each = (2, 50) if options.quick else (options.load_threads, options.load_updates)
         load = run_load(bare.base_url, keys[0], threads, each, lambda: bare.stats()["cpu_s"])
@@ -333,12 +316,9 @@ def measure_all(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             result.setdefault("xdist", {})[sequential] = xdist_check(
                 figures[parallel], figures[sequential]
             )
-    if "latency_no_fuzz" in figures:
-        result["fuzz_cases_alone"] = marginal(
-            figures["latency"],
-            figures["latency_no_fuzz"],
-            latency[f"loopback_{options.delay_ms:g}ms"],
-        )
+    result["fuzz_cases_alone"] = marginal(
+        figures["latency"], figures["latency_no_fuzz"], latency[f"loopback_{options.delay_ms:g}ms"]
+    )
     result["targets"] = targets(result)
     result["benchmark_wall_s"] = round(time.monotonic() - started, 1)
     return result
@@ -358,7 +338,7 @@ def marginal(full: dict[str, Any], without: dict[str, Any], bare: dict[str, Any]
 
 
 def targets(result: dict[str, Any]) -> dict[str, Any]:
-    """The issue's targets next to the figures (not asserted: a benchmark reports)."""
+    """The targets next to the figures (not asserted: a benchmark reports)."""
     runs = result["runs"]
     overhead = runs["latency"].get("overhead_ratio")
     embedded = runs["embedded"]["wall_s"]
@@ -393,29 +373,43 @@ def _cell(value: Any, spec: str = "") -> str:
 
 def table(result: dict[str, Any]) -> str:
     """The figures as text: what `make bench` prints."""
+    runs = list(result["runs"].values())
+    parts = [
+        _preamble(result),
+        _runs_table(runs),
+        _phases_table(runs),
+        _notes(result, runs),
+        _requests_at_latency(result),
+        _reference_load(result["reference_load"]),
+        _targets(result["targets"]),
+    ]
+    return "\n".join(line for part in parts for line in part)
+
+
+def _preamble(result: dict[str, Any]) -> list[str]:
+    """The machine, the repetitions and the bare request latency the ratios divide by."""
     m, s = result["machine"], result["settings"]
-    lines = [
+    lat = result["bare_request_latency"]
+    return [
         f"machine: {m['nproc']} cores, {m['cpu_model']}, Python {m['python']}, {m['date']} "
         f"(commit {m['git_commit']}, {m['git_dirty_files']} uncommitted files)",
         f"up to {s['repeat']} runs each (n; medians), within the time budget; fuzz budget: "
         f"{s['fuzz_examples']} examples ({s['fuzz_examples_source']})",
-    ]
-    if not result["features"]["no_fuzz"]:
-        lines.append("fuzz cases not available in this checkout (no --no-fuzz option)")
-    lat = result["bare_request_latency"]
-    lines.append(
         "bare httpx request, median: "
         + ", ".join(
             f"{k.removeprefix('loopback_')} server {v['median_s'] * 1000:.2f} ms"
             for k, v in lat.items()
-        )
-    )
-    runs = result["runs"].values()
+        ),
+    ]
+
+
+def _runs_table(runs: list[dict[str, Any]]) -> list[str]:
+    """One row per scenario: time, requests, completions, overhead, exit codes."""
     header = (
         f"{'run':<34} {'n':>2} {'wall s':>7} {'CPU s':>6} {'requests':>8} {'floor':>6} "
         f"{'created':>7} {'overhead':>8} {'vs floor':>8} {'exit':>6}"
     )
-    lines += ["", header, "-" * len(header)]
+    lines = ["", header, "-" * len(header)]
     for figures in runs:
         floor = figures.get("floor", {}).get("floor")
         rcs = ",".join(str(rc) for rc in figures["exit_codes"])
@@ -427,11 +421,16 @@ def table(result: dict[str, Any]) -> str:
             f"{_cell(figures.get('overhead_ratio'), '.2f'):>8} "
             f"{_cell(figures.get('overhead_vs_floor'), '.2f'):>8} {rcs:>6}"
         )
+    return lines
+
+
+def _phases_table(runs: list[dict[str, Any]]) -> list[str]:
+    """Where each scenario's wall time goes, and when xdist workers were ready."""
     header = (
         f"{'where the wall time goes (s)':<34} {'start-up':>8} {'collect':>7} {'cases':>6} "
         f"{'reports':>7}  xdist workers ready at"
     )
-    lines += ["", header, "-" * len(header)]
+    lines = ["", header, "-" * len(header)]
     for figures in runs:
         if "phases_s" not in figures:
             continue
@@ -445,12 +444,18 @@ def table(result: dict[str, Any]) -> str:
             f"{_cell(p.get('collection'), '.2f'):>7} {_cell(p.get('cases'), '.2f'):>6} "
             f"{_cell(p.get('reports_and_exit'), '.2f'):>7}  {workers}"
         )
-    lines.append("")
-    lines.append(
+    return lines
+
+
+def _notes(result: dict[str, Any], runs: list[dict[str, Any]]) -> list[str]:
+    """What the ratios mean, the machine's load, xdist and the fuzz cases' own cost."""
+    m, s = result["machine"], result["settings"]
+    lines = [
+        "",
         "overhead = wall / (requests x median bare request latency of that server), 1.0 = the "
         "limit of a sequential run;\nvs floor = the same with the floor of requests instead; "
-        "embedded rows use the 0 ms loopback server's latency"
-    )
+        "embedded rows use the 0 ms loopback server's latency",
+    ]
     worst = max(f["load_avg_max"] for f in runs)
     if worst > m["nproc"]:
         lines.append(
@@ -473,39 +478,48 @@ def table(result: dict[str, Any]) -> str:
             f"{_cell(alone['overhead_ratio'], '.2f')}; schemathesis run: "
             f"{_cell(result['runs']['schemathesis'].get('overhead_ratio'), '.2f')}"
         )
-    late = result["runs"]["latency"]
-    if "floor" in late:
-        f = late["floor"]
+    return lines
+
+
+def _requests_at_latency(result: dict[str, Any]) -> list[str]:
+    """The requests the vendor-like run sent against its floor, and where its time went."""
+    late, delay = result["runs"]["latency"], result["settings"]["delay_ms"]
+    if "floor" not in late:
+        return []
+    f = late["floor"]
+    lines = [
+        f"requests at the {delay:g} ms server: {f['sent']} sent, floor {f['floor']} "
+        f"= {f['floor_cases']} hand-written cases + {f['floor_fixtures']} creates/deletes + "
+        f"{f['floor_fuzz']} distinct fuzz inputs and read-backs (fuzz sent {f['fuzz_sent']})",
+        "  by kind: " + ", ".join(f"{k} {v}" for k, v in f["by_kind"].items()),
+    ]
+    for group, c in late.get("case_costs", {}).items():
         lines.append(
-            f"requests at the {s['delay_ms']:g} ms server: {f['sent']} sent, floor {f['floor']} "
-            f"= {f['floor_cases']} hand-written cases + {f['floor_fixtures']} creates/deletes + "
-            f"{f['floor_fuzz']} distinct fuzz inputs and read-backs (fuzz sent {f['fuzz_sent']})"
+            f"  {group}: {c['count']} cases, {c['time_s']:.2f} s = {c['requests']} requests "
+            f"{c['wire_s']:.2f} s on the wire ({_cell(c['wire_per_request_ms'], '.1f')} "
+            f"ms each) + {c['own_s']:.2f} s in the suite"
         )
-        lines.append("  by kind: " + ", ".join(f"{k} {v}" for k, v in f["by_kind"].items()))
-        costs = late.get("case_costs", {})
-        for group, c in costs.items():
-            lines.append(
-                f"  {group}: {c['count']} cases, {c['time_s']:.2f} s = {c['requests']} requests "
-                f"{c['wire_s']:.2f} s on the wire ({_cell(c['wire_per_request_ms'], '.1f')} "
-                f"ms each) + {c['own_s']:.2f} s in the suite"
-            )
-    load = result["reference_load"]
-    lines.append(
+    return lines
+
+
+def _reference_load(load: dict[str, Any]) -> list[str]:
+    return [
         f"reference server: {load['updates_per_s']:.0f} updates/s ({load['threads']} threads x "
         f"{load['updates_each']}), p50 {load['p50_ms']:.2f} ms, p99 {load['p99_ms']:.2f} ms, "
-        f"errors {load['errors']}"
-    )
-    lines.append(
+        f"errors {load['errors']}",
         f"  server busy {_cell(load['server_cpu_share'], '.0%')} of one core, "
         f"{_cell(load['server_cpu_ms_per_update'])} ms CPU per update: about "
-        f"{_cell(load['server_updates_per_core_s'], '.0f')} updates/s per core if saturated"
-    )
-    lines.append("targets (issue 6; figures, not asserted):")
-    for name, t in result["targets"].items():
+        f"{_cell(load['server_updates_per_core_s'], '.0f')} updates/s per core if saturated",
+    ]
+
+
+def _targets(targets: dict[str, Any]) -> list[str]:
+    lines = ["targets (figures, not asserted):"]
+    for name, t in targets.items():
         lines.append(
             f"  {name}: {t['figure']} (target {t['target']}) {'met' if t['met'] else 'NOT met'}"
         )
-    return "\n".join(lines)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

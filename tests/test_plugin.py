@@ -241,7 +241,7 @@ def test_given_completion_on_a_merging_target_is_restored_or_said_not_to_be(
 
 
 def ledger_entries(run: SuiteRun) -> list[dict[str, str]]:
-    """What the run's ledger still lists (plugin.py keeps it in --reports-dir)."""
+    """What the run's ledger still lists (kept in --reports-dir)."""
     path = run.reports_dir / "created-completions.json"
     if not path.exists():
         return []

@@ -165,7 +165,7 @@ def test_file_database_survives_a_restart(tmp_path: Path) -> None:
     assert again.json()["metadata"] == {"kept": "yes"}
 
 
-def test_module_help_exits_zero() -> None:
+def test_reference_server_command_prints_its_help() -> None:
     """`python -m conformance.reference --help` is the README's first command."""
     done = subprocess.run(
         [sys.executable, "-m", "conformance.reference", "--help"],

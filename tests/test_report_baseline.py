@@ -1,6 +1,6 @@
 """The regression gate (--baseline): a nightly job fails on what passed before and fails now,
 on nothing else the vendor already knew about, and never forgives the suite's own errors.
-(That a new failure fails the gated run, naming exactly it, is test_report_done_when.py.)
+(That a new failure fails the gated run, naming exactly it, is test_report_end_to_end.py.)
 """
 
 from __future__ import annotations

@@ -45,7 +45,8 @@ def faulty(run_against: Run) -> SuiteRun:
 
 
 def test_embedded_run_writes_a_schema_valid_document_with_every_field(run_suite: Run) -> None:
-    """The issue lists what a compliance statement must hold; the schema pins it."""
+    """A compliance statement holds the suite version, the spec's digests, the target, the time
+    and the cost of the run; the schema pins them."""
     doc = run_suite("-m", "limits").compliance
     assert problems(doc) == []
     assert doc["format"] == FORMAT and doc["complete"] is True and doc["stopped"] is None

@@ -51,6 +51,53 @@ class ApiError(Exception):
         self.code = code
 
 
+def echo_completion(
+    completion_id: str, created: int, model: str, messages: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The chat completion object of an echo answer, with plausible usage counts."""
+    prompt = " ".join(str(m.get("content") or "") for m in messages)
+    last_user = next(
+        (str(m.get("content") or "") for m in reversed(messages) if m.get("role") == "user"),
+        "",
+    )
+    answer = f"Echo: {last_user}"
+    prompt_tokens = len(prompt.split()) + 3 * len(messages)
+    completion_tokens = len(answer.split())
+    return {
+        "id": completion_id,
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": answer,
+                    "refusal": None,
+                    "annotations": [],
+                },
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        },
+        "service_tier": "default",
+        "system_fingerprint": FINGERPRINT,
+    }
+
+
 class ReferenceApi:
     """The documented behaviour of the stored chat completion endpoints, one rule per method."""
 
@@ -223,60 +270,10 @@ class ReferenceApi:
 
     def complete(self, tenant: str, body: Any) -> Record:
         """A deterministic echo completion: the answer repeats the last user message."""
-        if not isinstance(body, dict):
-            raise ApiError(400, "The request body must be a JSON object.", code="invalid_type")
-        model = body.get("model")
-        messages = body.get("messages")
-        if not isinstance(model, str) or not model:
-            raise ApiError(400, "Missing required parameter: 'model'.", param="model")
-        if not isinstance(messages, list) or not messages:
-            raise ApiError(400, "Missing required parameter: 'messages'.", param="messages")
-        if not all(isinstance(m, dict) for m in messages):
-            raise ApiError(400, "Invalid 'messages': expected objects.", param="messages")
-        metadata = self.validate_metadata(body.get("metadata") or {})
-        prompt = " ".join(str(m.get("content") or "") for m in messages)
-        last_user = next(
-            (str(m.get("content") or "") for m in reversed(messages) if m.get("role") == "user"),
-            "",
-        )
-        answer = f"Echo: {last_user}"
-        prompt_tokens = len(prompt.split()) + 3 * len(messages)
-        completion_tokens = len(answer.split())
+        model, messages, metadata = self.validate_create(body)
         completion_id = self.new_id()
         created = int(time.time())
-        obj: dict[str, Any] = {
-            "id": completion_id,
-            "object": "chat.completion",
-            "created": created,
-            "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {
-                        "role": "assistant",
-                        "content": answer,
-                        "refusal": None,
-                        "annotations": [],
-                    },
-                    "logprobs": None,
-                    "finish_reason": "stop",
-                }
-            ],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": completion_tokens,
-                "total_tokens": prompt_tokens + completion_tokens,
-                "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
-                "completion_tokens_details": {
-                    "reasoning_tokens": 0,
-                    "audio_tokens": 0,
-                    "accepted_prediction_tokens": 0,
-                    "rejected_prediction_tokens": 0,
-                },
-            },
-            "service_tier": "default",
-            "system_fingerprint": FINGERPRINT,
-        }
+        obj = echo_completion(completion_id, created, model, messages)
         stored_messages = [
             {
                 "id": f"{completion_id}-{i}",
@@ -293,6 +290,20 @@ class ReferenceApi:
         if body.get("store") is True:
             self.store.insert(record)
         return record
+
+    def validate_create(self, body: Any) -> tuple[str, list[dict[str, Any]], dict[str, str]]:
+        """A create's model, messages and metadata; an OpenAI-style 400 for what is missing."""
+        if not isinstance(body, dict):
+            raise ApiError(400, "The request body must be a JSON object.", code="invalid_type")
+        model = body.get("model")
+        messages = body.get("messages")
+        if not isinstance(model, str) or not model:
+            raise ApiError(400, "Missing required parameter: 'model'.", param="model")
+        if not isinstance(messages, list) or not messages:
+            raise ApiError(400, "Missing required parameter: 'messages'.", param="messages")
+        if not all(isinstance(m, dict) for m in messages):
+            raise ApiError(400, "Invalid 'messages': expected objects.", param="messages")
+        return model, messages, self.validate_metadata(body.get("metadata") or {})
 
     # --- streaming (supporting) ------------------------------------------------------------
     def wants_stream(self, body: Any) -> bool:

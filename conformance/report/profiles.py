@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -219,31 +219,8 @@ def assess(
     flags: list[dict[str, str]] = []
     for d in profile.deviations:
         result = results.get(d.requirement)
-        verdict = result.verdict if result is not None else None
-        if not d.live(on):
-            status = "expired"
-            flags.append(
-                {
-                    "kind": "expired",
-                    "subject": d.requirement,
-                    "message": f"EXPIRED {d.requirement}: the known deviation expired on "
-                    f"{d.expires.isoformat()} and no longer waives it; renew or remove it",
-                }
-            )
-        elif verdict is Verdict.XFAIL:
-            status = "xfail"
-        elif verdict is Verdict.PASS:
-            status = "xpass"
-            flags.append(
-                {
-                    "kind": "xpass",
-                    "subject": d.requirement,
-                    "message": f"XPASS {d.requirement}: the known deviation now passes; "
-                    "clean the profile",
-                }
-            )
-        else:
-            status = "not judged"  # not run, skipped, inconclusive or a suite error
+        status, flag = _status(d, result.verdict if result is not None else None, on)
+        flags += [flag] if flag is not None else []
         deviations.append(
             {
                 "requirement": d.requirement,
@@ -254,26 +231,7 @@ def assess(
             }
         )
     if profile.capabilities is not None:
-        for name in sorted(CAPABILITIES):
-            declared, seen = name in profile.capabilities, capabilities.get(name)
-            if declared and seen is False:
-                flags.append(
-                    {
-                        "kind": "capability-missing",
-                        "subject": name,
-                        "message": f"declared capability {name} ({CAPABILITIES[name]}) is "
-                        "missing at the target",
-                    }
-                )
-            elif not declared and seen is True:
-                flags.append(
-                    {
-                        "kind": "capability-undeclared",
-                        "subject": name,
-                        "message": f"undeclared capability {name} ({CAPABILITIES[name]}) "
-                        "works; add it to the profile",
-                    }
-                )
+        flags += _capability_flags(profile.capabilities, capabilities)
     return {
         "name": profile.name,
         "sha256": profile.sha256,
@@ -281,3 +239,53 @@ def assess(
         "deviations": deviations,
         "flags": flags,
     }
+
+
+def _status(
+    deviation: Deviation, verdict: Verdict | None, on: date
+) -> tuple[str, dict[str, str] | None]:
+    """A known deviation's status in this run, and the flag that asks to clean it, if any."""
+    rid = deviation.requirement
+    if not deviation.live(on):
+        return "expired", {
+            "kind": "expired",
+            "subject": rid,
+            "message": f"EXPIRED {rid}: the known deviation expired on "
+            f"{deviation.expires.isoformat()} and no longer waives it; renew or remove it",
+        }
+    if verdict is Verdict.XFAIL:
+        return "xfail", None
+    if verdict is Verdict.PASS:
+        return "xpass", {
+            "kind": "xpass",
+            "subject": rid,
+            "message": f"XPASS {rid}: the known deviation now passes; clean the profile",
+        }
+    return "not judged", None  # not run, skipped, inconclusive or a suite error
+
+
+def _capability_flags(
+    declared: Collection[str], seen: Mapping[str, bool | None]
+) -> list[dict[str, str]]:
+    """A declared capability the target lacks, and one it has that the profile does not say."""
+    flags = []
+    for name in sorted(CAPABILITIES):
+        if name in declared and seen.get(name) is False:
+            flags.append(
+                {
+                    "kind": "capability-missing",
+                    "subject": name,
+                    "message": f"declared capability {name} ({CAPABILITIES[name]}) is "
+                    "missing at the target",
+                }
+            )
+        elif name not in declared and seen.get(name) is True:
+            flags.append(
+                {
+                    "kind": "capability-undeclared",
+                    "subject": name,
+                    "message": f"undeclared capability {name} ({CAPABILITIES[name]}) "
+                    "works; add it to the profile",
+                }
+            )
+    return flags

@@ -1,4 +1,4 @@
-"""The issue's "done when", literally: a run against the embedded server and one against a
+"""The reports end to end, on real runs: a run against the embedded server and one against a
 faulty server write schema-valid compliance.json; --baseline with the first fails the second
 naming exactly the regressed requirement; the matrix of both renders (in Chromium: see
 test_report_browser.py); a profile listing the faulty server's broken requirement turns that
@@ -21,7 +21,9 @@ Run = Callable[..., SuiteRun]
 FAULT = next(v for v in FAULTS if v.api_class is UsageTotalOffByOne)
 
 
-def test_done_when(run_suite: Run, run_against: Run, tmp_path: Path) -> None:
+def test_regression_is_gated_shown_in_the_matrix_and_waived_by_a_profile(
+    run_suite: Run, run_against: Run, tmp_path: Path
+) -> None:
     (broken,) = FAULT.fails
     embedded = run_suite()
     assert embedded.result.ret == 0, embedded.result.stdout
