@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from conformance.reference.app import MAX_PAIRS, ApiError, ReferenceApi
-from conformance.reference.store import Record
+from conformance.reference.store import Record, Store
 
 
 @dataclass(frozen=True)
@@ -276,6 +277,54 @@ class AnswerResetsUsage(ReferenceApi):
     def render_update(self, record: Record) -> dict[str, Any]:
         usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}
         return {**super().render_update(record), "usage": usage}
+
+
+class RewritesOnUpdate(ReferenceApi):
+    """Base of the faults below: an update rewrites a documented field of the completion, to
+    the same value on every update, so one update looks like the next."""
+
+    def __init__(self, keys: Mapping[str, str], store: Store | None = None) -> None:
+        super().__init__(keys, store)
+        self.rewritten: dict[str, Any] = {}
+
+    def rewrite(self, record: Record) -> Any:
+        raise NotImplementedError
+
+    def update(self, tenant: str, completion_id: str, body: Any) -> Record:
+        record = super().update(tenant, completion_id, body)
+        self.rewritten[completion_id] = self.rewrite(record)
+        return record
+
+
+@fault("UCC-UPDATE-ONLY-METADATA")
+class RestampsCreatedOnUpdate(RewritesOnUpdate):
+    """Every update sets `created` to the time of the update: two updates in the same second
+    look alike. Never within a second of the creation, as at a real target, where generating
+    the completion takes longer than that."""
+
+    def rewrite(self, record: Record) -> Any:
+        return max(int(time.time()), record.created + 1)
+
+    def render(self, record: Record) -> dict[str, Any]:
+        rendered = super().render(record)
+        if record.id in self.rewritten:
+            rendered["created"] = self.rewritten[record.id]
+        return rendered
+
+
+@fault("UCC-UPDATE-ONLY-METADATA")
+class ResolvesModelAliasOnUpdate(RewritesOnUpdate):
+    """Every update rewrites `model` to a dated snapshot name (test-model becomes
+    test-model-2024-07-18), as a server that resolves the alias again on each write would."""
+
+    def rewrite(self, record: Record) -> Any:
+        return f"{record.model}-2024-07-18"
+
+    def render(self, record: Record) -> dict[str, Any]:
+        rendered = super().render(record)
+        if record.id in self.rewritten:
+            rendered["model"] = self.rewritten[record.id]
+        return rendered
 
 
 @fault("UCC-UPDATE-EXTRA-FIELDS-NO-EFFECT", "UCC-UPDATE-EXTRA-FIELDS-REJECTED")
