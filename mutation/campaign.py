@@ -159,6 +159,12 @@ def _skip_filtered(db: WorkDB, config: ConfigDict) -> None:
             db.set_result(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED, output=why))
 
 
+def test_environment() -> dict[str, str]:
+    """`python` in the test command is this venv's, and the runs write no bytecode."""
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    return {"PATH": path, "PYTHONDONTWRITEBYTECODE": "1"}
+
+
 def baseline(config: ConfigDict) -> float:
     """Seconds one run takes on the unmutated copy; exits in one line when it does not pass."""
     started = time.monotonic()
@@ -277,8 +283,7 @@ def run(settings: Settings, say: Callable[[str], None] = print) -> list[Path]:
     work = settings.out_dir / "work"
     sessions = settings.out_dir / "sessions"
     lay_copy(work)
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
-    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+    os.environ.update(test_environment())
     here = Path.cwd()
     os.chdir(work)
     try:
