@@ -215,12 +215,17 @@ def run_one(item: WorkItem, config: ConfigDict, work: Path) -> WorkResult:
 
 
 def _does_not_compile(item: WorkItem, work: Path) -> str | None:
-    """Why the mutated source is not Python (cosmic-ray once took `def f(*, a)`'s star for a
-    multiplication), or None: such a mutant is incompetent, not killed."""
+    """Why the mutant cannot be run, or None: such a mutant is incompetent, not killed.
+
+    Cosmic-ray 8.7 takes the star of `def f(*, a)` for a multiplication (the mutant is not
+    Python) and fails on `except (A, json.B)` (no mutant is made)."""
     mutation = item.mutations[0]
     operator = cosmic_ray.plugins.get_operator(mutation.operator_name)(**mutation.operator_args)
     source = (work / mutation.module_path).read_text(encoding="utf-8")
-    mutated = mutate_code(source, operator, mutation.occurrence)
+    try:
+        mutated = mutate_code(source, operator, mutation.occurrence)
+    except Exception as exc:  # an operator's own bug: the mutant cannot be made
+        return f"cosmic-ray could not make the mutant: {exc.__class__.__name__}: {exc}"
     if mutated is None:
         return None
     try:
