@@ -169,7 +169,7 @@ class AcceptsNonStringValues(ReferenceApi):
             super().check_value(key, value)
 
 
-@fault("UCC-VALID-METADATA-MAP")
+@fault("UCC-VALID-METADATA-MAP", "UCC-ERR-VALIDATION-400")
 class AcceptsNonMapMetadata(ReferenceApi):
     """Metadata that is not a map is taken as an empty map."""
 
@@ -187,7 +187,27 @@ class AcceptsMissingMetadata(ReferenceApi):
         return super().update(tenant, completion_id, body)
 
 
-@fault("UCC-VALID-BODY-OBJECT")
+@fault("UCC-ERR-VALIDATION-400")
+class NonObjectBodyAnswers401(ReferenceApi):
+    """A JSON body that is not an object is answered 401, as if the key were wrong."""
+
+    def validate_update(self, body: Any) -> dict[str, str]:
+        if not isinstance(body, dict):
+            raise ApiError(401, "The request body must be a JSON object.", code="invalid_type")
+        return super().validate_update(body)
+
+
+@fault("UCC-ERR-VALIDATION-400")
+class NonMapMetadataAnswers401(ReferenceApi):
+    """Metadata that is not a map is answered 401, as if the key were wrong."""
+
+    def validate_metadata(self, metadata: Any) -> dict[str, str]:
+        if not isinstance(metadata, dict):
+            raise ApiError(401, "Invalid type for 'metadata'.", param="metadata")
+        return super().validate_metadata(metadata)
+
+
+@fault("UCC-VALID-BODY-OBJECT", "UCC-ERR-VALIDATION-400")
 class CrashesOnNonObjectBody(ReferenceApi):
     """A JSON body that is not an object crashes the handler (500)."""
 
