@@ -532,6 +532,17 @@ class UsageTotalOffByOne(ReferenceApi):
         return {**rendered, "usage": usage}
 
 
+@fault("UCC-SHAPE-USAGE-COUNTS")
+class NegativeCachedTokens(ReferenceApi):
+    """usage.prompt_tokens_details.cached_tokens is -1."""
+
+    def render(self, record: Record) -> dict[str, Any]:
+        rendered = super().render(record)
+        usage = dict(rendered["usage"])
+        usage["prompt_tokens_details"] = {**usage["prompt_tokens_details"], "cached_tokens": -1}
+        return {**rendered, "usage": usage}
+
+
 @fault("UCC-SHAPE-CREATED-INTEGER", "UCC-RESP-SCHEMA")
 class CreatedAsString(ReferenceApi):
     """created is a numeric string."""
@@ -561,6 +572,24 @@ class RoleIsNotAssistant(ReferenceApi):
     def render(self, record: Record) -> dict[str, Any]:
         rendered = super().render(record)
         message = {**rendered["choices"][0]["message"], "role": "model"}
+        return _with_choice(rendered, message=message)
+
+
+@fault("UCC-SHAPE-CHOICES")
+class ChoiceIndexOffByOne(ReferenceApi):
+    """The only choice says index 1: "The index of the choice in the list of choices." is 0."""
+
+    def render(self, record: Record) -> dict[str, Any]:
+        return _with_choice(super().render(record), index=1)
+
+
+@fault("UCC-SHAPE-MESSAGE-CONTENT")
+class MessageWithoutContent(ReferenceApi):
+    """The choice's message carries no content field."""
+
+    def render(self, record: Record) -> dict[str, Any]:
+        rendered = super().render(record)
+        message = {k: v for k, v in rendered["choices"][0]["message"].items() if k != "content"}
         return _with_choice(rendered, message=message)
 
 
