@@ -145,12 +145,44 @@ class Target:
             original = self.read(given, lambda _: True)
             return Completion(given, original, created_by_suite=False)
         completion_id = self._create(store=True)
-        original = self.read(completion_id, lambda _: True)
+        original = self._read_created(completion_id)
         return Completion(completion_id, original, created_by_suite=True)
+
+    def _read_created(self, completion_id: str) -> dict[str, Any]:
+        """The completion just created with store: true, as a retrieve shows it.
+
+        Not yet found (404) within the consistency bound is INCONCLUSIVE, as for any wait. Any
+        other error answer, or a 404 from a target that promised read-your-writes
+        (--consistency-timeout=0), is no wait at all: the target cannot be set up, and the run
+        fails instead of passing with every case INCONCLUSIVE.
+        """
+        exchange, ok = self.wait_for(
+            lambda: self.client.retrieve(completion_id),
+            lambda ex: ex.status == 200 and _object_ready(ex, lambda _: True),
+        )
+        if ok:
+            body = exchange.json()
+            assert isinstance(body, dict)
+            return body
+        waiting = exchange.status == 404 and self.settings.consistency_timeout > 0
+        if exchange.error is not None or waiting:
+            raise Inconclusive(
+                f"the stored completion did not become readable within "
+                f"{self.settings.consistency_timeout:g} s (last retrieve: "
+                f"{exchange.error or f'HTTP {exchange.status}'})"
+            )
+        got = f"HTTP {exchange.status}" + (
+            " without a JSON object" if exchange.status == 200 else ""
+        )
+        raise ConformanceFailure(
+            "setup: the completion just created with store: true could not be retrieved "
+            f"(GET /chat/completions/{{id}} answered {got})",
+            (exchange,),
+        )
 
     def _make_deleted(self) -> str:
         completion_id = self._create(store=True)
-        self.read(completion_id, lambda _: True)
+        self._read_created(completion_id)
         exchange = self.client.delete(completion_id)
         if exchange.status in (404, 405, 501):
             pytest.skip(

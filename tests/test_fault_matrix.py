@@ -13,7 +13,7 @@ import pytest
 
 from conformance.reference import ReferenceApi
 from tests.conftest import SuiteRun
-from tests.faults.catalogue import CONFORMANT, FAULTS, Variant
+from tests.faults.catalogue import CONFORMANT, FAULTS, SETUP_FAULTS, Variant
 
 
 def _describe(run: SuiteRun) -> str:
@@ -38,6 +38,17 @@ def test_fault_is_caught_under_the_requirement_it_breaks(
     assert run.result.ret == (
         1 if any(r.startswith("UCC") for r in run.with_verdict("FAIL")) else 0
     )
+
+
+@pytest.mark.parametrize("variant", SETUP_FAULTS, ids=[v.name for v in SETUP_FAULTS])
+def test_target_that_cannot_be_set_up_fails_the_run(
+    run_against: Callable[..., SuiteRun], variant: Variant
+) -> None:
+    """Every case needing the stored completion is INCONCLUSIVE; the run fails, saying why."""
+    run = run_against(variant.api_class, *variant.options)
+    assert run.result.ret == 1, _describe(run)
+    assert run.verdicts["UCC-RESP-STATUS"] == "INCONCLUSIVE", _describe(run)
+    assert "could not be retrieved" in run.outputs(), _describe(run)
 
 
 @pytest.mark.parametrize("variant", CONFORMANT, ids=[v.name for v in CONFORMANT])

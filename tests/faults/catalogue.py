@@ -44,6 +44,9 @@ class Variant:
 
 FAULTS: list[Variant] = []
 CONFORMANT: list[Variant] = []
+# Targets the suite cannot even be set up against: no requirement can be judged, so each case
+# is INCONCLUSIVE, and the run must fail rather than pass on nothing.
+SETUP_FAULTS: list[Variant] = []
 
 
 def registrar(into: list[Variant]) -> Callable[..., Any]:
@@ -62,6 +65,7 @@ def registrar(into: list[Variant]) -> Callable[..., Any]:
 
 fault = registrar(FAULTS)
 conformant = registrar(CONFORMANT)
+setup_fault = registrar(SETUP_FAULTS)
 
 
 def _without_extra_fields(body: Any) -> Any:
@@ -402,6 +406,24 @@ class DeleteKeepsTheCompletion(ReferenceApi):
         return self.json(
             {"object": "chat.completion.deleted", "id": completion_id, "deleted": True}
         )
+
+
+@setup_fault()
+class NeverStores(ReferenceApi):
+    """store: true is answered like store: false: nothing is ever stored to modify."""
+
+    def complete(self, tenant: str, body: Any) -> Record:
+        if isinstance(body, dict):
+            body = {**body, "store": False}
+        return super().complete(tenant, body)
+
+
+@setup_fault()
+class RetrieveAnswers500(ReferenceApi):
+    """Every retrieve of a stored completion crashes (500); updates still work."""
+
+    async def retrieve_endpoint(self, request: Request) -> Response:
+        raise RuntimeError("retrieve is broken")
 
 
 # --- authentication ------------------------------------------------------------------------------
