@@ -213,3 +213,13 @@ def test_listing_by_metadata_finds_the_new_value_not_the_old(
             f"listing with the old value metadata[ucc_list]={old} still returns the completion",
             (stale,),
         )
+    # A value never set, sorting before the stored one: a filter that compares by order
+    # rather than equality returns the completion here.
+    never = f"a-never-{target.nonce}"
+    other = api.list({"metadata[ucc_list]": never, "limit": "100"})
+    if stored.id in ids(other):
+        raise ConformanceFailure(
+            f"listing with metadata[ucc_list]={never}, a value never set, returns the "
+            f"completion whose value is {new}",
+            (other,),
+        )

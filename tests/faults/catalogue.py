@@ -637,6 +637,25 @@ class ListIgnoresMetadataFilter(ReferenceApi):
         return await super().list_endpoint(Request(request.scope, request.receive))
 
 
+@fault("UCC-LIST-METADATA-FILTER")
+class ListFilterMatchesLaterValues(ReferenceApi):
+    """metadata[key]=value also lists completions whose value sorts after it (>= for ==)."""
+
+    async def list_endpoint(self, request: Request) -> Response:
+        items = request.query_params.multi_items()
+        wanted = {k[len("metadata[") : -1]: v for k, v in items if k.startswith("metadata[")}
+        rest = [(k, v) for k, v in items if not k.startswith("metadata[")]
+        request.scope["query_string"] = "&".join(f"{k}={v}" for k, v in rest).encode()
+        answer = await super().list_endpoint(Request(request.scope, request.receive))
+        page = json.loads(bytes(answer.body))
+
+        def later(item: dict[str, Any]) -> bool:
+            metadata = item.get("metadata") or {}
+            return all(k in metadata and metadata[k] >= v for k, v in wanted.items())
+
+        return self.json({**page, "data": [item for item in page["data"] if later(item)]})
+
+
 # --- conformant variations -----------------------------------------------------------------------
 @conformant()
 class ExtraResponseFields(ReferenceApi):
