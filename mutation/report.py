@@ -336,6 +336,22 @@ def markdown(doc: dict[str, Any]) -> str:
             "```",
             "",
         ]
+    unexplained = [m for m in doc["mutants"] if m["status"] == "killed" and not m["caught_by"]]
+    if unexplained:
+        lines += [
+            "## Killed with no requirement failed",
+            "",
+            "The run failed, but not under a requirement: the suite could not be set up against",
+            "the mutant, or could not even import it (a SyntaxWarning is an error in the suite's",
+            "pytest settings). Each line gives the run's last line of output.",
+            "",
+        ]
+        lines += [
+            f"- `{m['id']}` {m['file']}:{m['line']} `{m['function']}` "
+            f"({m['operator'].split('/')[-1]}): {(m['note'] or '')[:160]}"
+            for m in unexplained
+        ]
+        lines.append("")
     incompetent = [m for m in doc["mutants"] if m["status"] == "incompetent"]
     if incompetent:
         lines += ["## Incompetent (the test command could not run)", ""]
