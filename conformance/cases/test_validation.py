@@ -103,7 +103,7 @@ INVALID_UPDATES: dict[str, bytes] = {
     "value-513": encode_json({"metadata": {"k": "v" * 513}}),
     "integer-value": encode_json({"metadata": {"k": 1}}),
     "missing-metadata": encode_json({}),
-    "metadata-not-a-map": encode_json({"metadata": ["k", "v"]}),
+    "metadata-not-a-map": encode_json({"metadata": "k=v"}),
     "body-not-an-object": encode_json([{"metadata": {"k": "v"}}]),
     "malformed": b"{",
 }
