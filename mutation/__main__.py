@@ -62,6 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         help="run the surviving mutants again (after new cases)",
     )
     parser.add_argument(
+        "--mutant",
+        action="append",
+        default=[],
+        help="run this mutant again (its id in the report, e.g. app-0a771e64); repeatable",
+    )
+    parser.add_argument(
         "--timeout", type=float, help="seconds a mutant's run may take (default: cosmic-ray.toml)"
     )
     parser.add_argument(
@@ -88,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
         rerun_survivors=args.rerun_survivors,
         max_mutants=args.max_mutants,
         timeout=args.timeout,
+        mutants=tuple(args.mutant),
     )
     started = time.monotonic()
     ran = 0

@@ -65,6 +65,7 @@ class Settings:
     rerun_survivors: bool = False
     max_mutants: int | None = None
     timeout: float | None = None
+    mutants: tuple[str, ...] = ()  # run these mutant ids (as in the report) again
 
 
 def register_operators() -> None:
@@ -247,16 +248,19 @@ def _order(items: Iterable[WorkItem]) -> list[WorkItem]:
     )
 
 
-def to_run(db: WorkDB, rerun_survivors: bool) -> list[WorkItem]:
-    """Pending mutants, and the survivors again when asked (after new cases were added)."""
+def to_run(
+    db: WorkDB, rerun_survivors: bool, again: frozenset[str] = frozenset()
+) -> list[WorkItem]:
+    """Pending mutants, and the survivors again when asked (after new cases were added), and
+    the mutants whose job ids are in `again`."""
     items = list(db.pending_work_items)
-    if rerun_survivors:
-        items += [
-            item
-            for item, result in db.completed_work_items
-            if result.worker_outcome == WorkerOutcome.NORMAL
+    for item, result in db.completed_work_items:
+        survived = (
+            result.worker_outcome == WorkerOutcome.NORMAL
             and result.test_outcome == TestOutcome.SURVIVED
-        ]
+        )
+        if (rerun_survivors and survived) or item.job_id in again:
+            items.append(item)
     return _order(items)
 
 
@@ -299,8 +303,13 @@ def run(settings: Settings, say: Callable[[str], None] = print) -> list[Path]:
                 module, config, sessions, session_stem(module, settings.fuzz), settings.fresh
             )
             db_paths.append(db_path)
+            again: frozenset[str] = frozenset()
+            if settings.mutants:
+                from mutation.report import mutants_of  # the ids are the report's
+
+                again = frozenset(m.job_id for m in mutants_of(db_path) if m.id in settings.mutants)
             with use_db(str(db_path), WorkDB.Mode.open) as db:
-                items = to_run(db, settings.rerun_survivors)
+                items = to_run(db, settings.rerun_survivors, again)
                 say(
                     f"{module}: {db.num_work_items} mutants, {len(items)} to run"
                     + (" (new session)" if made else " (resumed)")

@@ -77,6 +77,7 @@ class Mutant:
     verdicts: dict[str, str] = field(default_factory=dict)
     note: str = ""
     triage: str | None = None
+    job_id: str = ""
 
     @property
     def path(self) -> str:
@@ -157,6 +158,7 @@ def mutants_of(db_path: Path) -> list[Mutant]:
                     seconds=record.get("seconds"),
                     verdicts=record.get("verdicts", {}),
                     note=note,
+                    job_id=item.job_id,
                 )
             )
     found.sort(key=lambda m: (m.file, m.line, m.operator))
