@@ -495,13 +495,14 @@ def _redact_report(report: pytest.TestReport, redact: Redactor) -> None:
 
 
 def _verdict_of(report: pytest.TestReport) -> str | None:
-    return next((str(v) for k, v in report.user_properties if k == "verdict"), None)
+    # A collection report has no user properties.
+    return next((str(v) for k, v in getattr(report, "user_properties", []) if k == "verdict"), None)
 
 
 def pytest_report_teststatus(
     report: pytest.TestReport, config: pytest.Config
 ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
-    if report.when == "teardown":
+    if getattr(report, "when", None) == "teardown":
         return None  # the item's properties reach its teardown report too: count a case once
     verdict = _verdict_of(report)
     if verdict == Verdict.WARN.value:
@@ -514,7 +515,7 @@ def pytest_report_teststatus(
 
 
 def _message_of(report: pytest.TestReport) -> str | None:
-    return next((str(v) for k, v in report.user_properties if k == "message"), None)
+    return next((str(v) for k, v in getattr(report, "user_properties", []) if k == "message"), None)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -86,8 +86,7 @@ def test_run_and_summary_steps_report_the_verdicts(tmp_path: Path) -> None:
     headline = next(line for line in lines if line.startswith("headline="))
     unrun = sum(1 for r in catalogue().values() if r.area != "limits")
     assert headline == (
-        "headline=PASSED: 7/7 MUST passed, 0/0 SHOULD passed, 2 INFO observed; "
-        f"{unrun} not run"
+        f"headline=PASSED: 7/7 MUST passed, 0/0 SHOULD passed, 2 INFO observed; {unrun} not run"
     )
 
 

@@ -238,3 +238,18 @@ def test_logprobs_are_log_probabilities(api: Client, stored: Completion) -> None
                     problems += _logprob_problems(top, f"{where}.top_logprobs[{j}]")
     if problems:
         raise ConformanceFailure("; ".join(problems[:4]), (exchange,))
+
+
+@pytest.mark.requirement("UCC-SHAPE-MESSAGE-CONTENT")
+def test_choice_messages_carry_content(api: Client, stored: Completion) -> None:
+    """SHOULD: "The contents of the message." Present in every message, a string or null."""
+    exchange = api.update(stored.id, {"metadata": {CASE: "content"}})
+    for n, choice in enumerate(_choices(accepted_body(exchange))):
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict) or "content" not in message:
+            raise ConformanceFailure(f"choices[{n}].message has no content field", (exchange,))
+        if message["content"] is not None and not isinstance(message["content"], str):
+            raise ConformanceFailure(
+                f"choices[{n}].message.content is {message['content']!r:.80}, not a string or null",
+                (exchange,),
+            )
