@@ -10,7 +10,7 @@ MODEL ?=
 ARGS ?=
 SUITE_OPTS := $(if $(BASE_URL),--base-url=$(BASE_URL)) $(if $(MODEL),--model=$(MODEL))
 
-.PHONY: install conformance test lint bench clean
+.PHONY: install conformance test lint bench mutation clean
 
 install: $(STAMP)
 
@@ -41,6 +41,11 @@ test: $(STAMP) lint
 # Time, requests, completions and overhead of a run (benchmarks/run.py): ~5 min, loopback only.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py $(ARGS)
+
+# Mutation score of the suite against the reference server (mutation/, cosmic-ray.toml): a
+# full campaign runs the suite once per mutant (about an hour here); resumable, ARGS="--file=app.py".
+mutation: $(STAMP)
+	$(BIN)/python -m mutation $(ARGS)
 
 clean:
 	rm -rf $(VENV) reports/*.html reports/*.xml reports/*.json reports/assets

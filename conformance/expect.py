@@ -283,9 +283,8 @@ def expect_listed(waited: Waited, write: Exchange, what: str) -> None:
     raise ConformanceFailure(waited.not_visible(what), (write, waited.exchange))
 
 
-def expect_not_listed(completion_id: str, page: Exchange, write: Exchange, query: str) -> None:
-    """Listing with `query` (a value the completion no longer holds) does not return it."""
+def expect_not_listed(completion_id: str, page: Exchange, write: Exchange, says: str) -> None:
+    """A list page for a value the completion does not hold leaves it out; `says` is the
+    failure when it does not (which query, and what the completion holds instead)."""
     if completion_id in (listed_ids(page) or []):
-        raise ConformanceFailure(
-            f"listing with the old value {query} still returns the completion", (write, page)
-        )
+        raise ConformanceFailure(says, (write, page))

@@ -138,13 +138,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def _property(report: pytest.TestReport, name: str) -> str | None:
-    return next((str(v) for k, v in report.user_properties if k == name), None)
+    # A collection report has no user properties.
+    return next((str(v) for k, v in getattr(report, "user_properties", []) if k == name), None)
 
 
 def pytest_report_teststatus(
     report: pytest.TestReport, config: pytest.Config
 ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
-    if report.when == "teardown":
+    if getattr(report, "when", None) == "teardown":
         return None  # the item's properties reach its teardown report too: count a case once
     verdict = _property(report, "verdict")
     if verdict == Verdict.WARN.value:

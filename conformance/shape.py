@@ -194,6 +194,19 @@ def expect_logprobs_and_refusal_fields(body: dict[str, Any], exchange: Exchange)
             raise ConformanceFailure(f"choices[{n}].message has no refusal field", (exchange,))
 
 
+def expect_message_content(body: dict[str, Any], exchange: Exchange) -> None:
+    """Each choice's message has a content field, a string or null."""
+    for n, choice in enumerate(choices_of(body)):
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if not isinstance(message, dict) or "content" not in message:
+            raise ConformanceFailure(f"choices[{n}].message has no content field", (exchange,))
+        if message["content"] is not None and not isinstance(message["content"], str):
+            raise ConformanceFailure(
+                f"choices[{n}].message.content is {message['content']!r:.80}, not a string or null",
+                (exchange,),
+            )
+
+
 def _logprob_problems(entry: Any, where: str) -> list[str]:
     """What is wrong with one token entry of logprobs, as the page describes it."""
     if not isinstance(entry, dict):

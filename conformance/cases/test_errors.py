@@ -19,6 +19,8 @@ INVALID_UPDATES: dict[str, tuple[bytes, str]] = {
     "value-513": (encode_json({"metadata": {"k": "v" * 513}}), "UCC-LIMIT-VALUE-513"),
     "integer-value": (encode_json({"metadata": {"k": 1}}), "UCC-VALID-VALUE-STRING"),
     "missing-metadata": (encode_json({}), "UCC-VALID-METADATA-REQUIRED"),
+    "metadata-not-a-map": (encode_json({"metadata": "k=v"}), "UCC-VALID-METADATA-MAP"),
+    "body-not-an-object": (encode_json([{"metadata": {"k": "v"}}]), "UCC-VALID-BODY-OBJECT"),
     "malformed": (b"{", "UCC-VALID-MALFORMED-JSON"),
 }
 

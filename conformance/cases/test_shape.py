@@ -15,6 +15,7 @@ from conformance.shape import (
     expect_created_integer,
     expect_log_probabilities,
     expect_logprobs_and_refusal_fields,
+    expect_message_content,
     expect_sdk_parses,
     expect_timestamps_in_seconds,
     expect_usage_total,
@@ -97,3 +98,10 @@ def test_logprobs_are_log_probabilities(api: Client, stored: Completion) -> None
     Otherwise, the value-9999.0 is used to signify that the token is very unlikely." """
     exchange = api.update(stored.id, {"metadata": {CASE: "logprobs-values"}})
     expect_log_probabilities(accepted_body(exchange), exchange)
+
+
+@pytest.mark.requirement("UCC-SHAPE-MESSAGE-CONTENT")
+def test_choice_messages_carry_content(api: Client, stored: Completion) -> None:
+    """SHOULD: "The contents of the message." Present in every message, a string or null."""
+    exchange = api.update(stored.id, {"metadata": {CASE: "content"}})
+    expect_message_content(accepted_body(exchange), exchange)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from conformance.reference.app import MAX_PAIRS, ApiError, ReferenceApi
-from conformance.reference.store import Record
+from conformance.reference.store import Record, Store
 from tests.faults import stores
 
 
@@ -48,6 +49,8 @@ class Variant:
 
 FAULTS: list[Variant] = []
 CONFORMANT: list[Variant] = []
+# Targets the suite cannot even be set up against: no requirement can be judged, so each case
+# is INCONCLUSIVE, and the run must fail rather than pass on nothing.
 
 
 def registrar(into: list[Variant]) -> Callable[..., Any]:
@@ -187,7 +190,7 @@ class AcceptsNonStringValues(ReferenceApi):
             super().check_value(key, value)
 
 
-@fault("UCC-VALID-METADATA-MAP")
+@fault("UCC-VALID-METADATA-MAP", "UCC-ERR-VALIDATION-400")
 class AcceptsNonMapMetadata(ReferenceApi):
     """Metadata that is not a map is taken as an empty map."""
 
@@ -205,7 +208,27 @@ class AcceptsMissingMetadata(ReferenceApi):
         return super().update(tenant, completion_id, body)
 
 
-@fault("UCC-VALID-BODY-OBJECT")
+@fault("UCC-ERR-VALIDATION-400")
+class NonObjectBodyAnswers401(ReferenceApi):
+    """A JSON body that is not an object is answered 401, as if the key were wrong."""
+
+    def validate_update(self, body: Any) -> dict[str, str]:
+        if not isinstance(body, dict):
+            raise ApiError(401, "The request body must be a JSON object.", code="invalid_type")
+        return super().validate_update(body)
+
+
+@fault("UCC-ERR-VALIDATION-400")
+class NonMapMetadataAnswers401(ReferenceApi):
+    """Metadata that is not a map is answered 401, as if the key were wrong."""
+
+    def validate_metadata(self, metadata: Any) -> dict[str, str]:
+        if not isinstance(metadata, dict):
+            raise ApiError(401, "Invalid type for 'metadata'.", param="metadata")
+        return super().validate_metadata(metadata)
+
+
+@fault("UCC-VALID-BODY-OBJECT", "UCC-ERR-VALIDATION-400")
 class CrashesOnNonObjectBody(ReferenceApi):
     """A JSON body that is not an object crashes the handler (500)."""
 
@@ -298,6 +321,54 @@ class AnswerResetsUsage(ReferenceApi):
         return {**super().render_update(record), "usage": usage}
 
 
+class RewritesOnUpdate(ReferenceApi):
+    """Base of the faults below: an update rewrites a documented field of the completion, to
+    the same value on every update, so one update looks like the next."""
+
+    def __init__(self, keys: Mapping[str, str], store: Store | None = None) -> None:
+        super().__init__(keys, store)
+        self.rewritten: dict[str, Any] = {}
+
+    def rewrite(self, record: Record) -> Any:
+        raise NotImplementedError
+
+    def update(self, tenant: str, completion_id: str, body: Any) -> Record:
+        record = super().update(tenant, completion_id, body)
+        self.rewritten[completion_id] = self.rewrite(record)
+        return record
+
+
+@fault("UCC-UPDATE-ONLY-METADATA")
+class RestampsCreatedOnUpdate(RewritesOnUpdate):
+    """Every update sets `created` to the time of the update: two updates in the same second
+    look alike. Never within a second of the creation, as at a real target, where generating
+    the completion takes longer than that."""
+
+    def rewrite(self, record: Record) -> Any:
+        return max(int(time.time()), record.created + 1)
+
+    def render(self, record: Record) -> dict[str, Any]:
+        rendered = super().render(record)
+        if record.id in self.rewritten:
+            rendered["created"] = self.rewritten[record.id]
+        return rendered
+
+
+@fault("UCC-UPDATE-ONLY-METADATA")
+class ResolvesModelAliasOnUpdate(RewritesOnUpdate):
+    """Every update rewrites `model` to a dated snapshot name (test-model becomes
+    test-model-2024-07-18), as a server that resolves the alias again on each write would."""
+
+    def rewrite(self, record: Record) -> Any:
+        return f"{record.model}-2024-07-18"
+
+    def render(self, record: Record) -> dict[str, Any]:
+        rendered = super().render(record)
+        if record.id in self.rewritten:
+            rendered["model"] = self.rewritten[record.id]
+        return rendered
+
+
 @fault("UCC-UPDATE-EXTRA-FIELDS-NO-EFFECT", "UCC-UPDATE-EXTRA-FIELDS-REJECTED")
 class AppliesModelFromTheBody(ReferenceApi):
     """Fields besides metadata are accepted, and `model` overwrites the completion's model."""
@@ -353,6 +424,82 @@ class DeleteKeepsTheCompletion(ReferenceApi):
         return self.json(
             {"object": "chat.completion.deleted", "id": completion_id, "deleted": True}
         )
+
+
+@fault(
+    "UCC-LIMIT-CHARACTERS-NOT-BYTES",
+    "UCC-LIMIT-KEY-64",
+    "UCC-LIMIT-PAIRS-16",
+    "UCC-LIMIT-VALUE-512",
+    "UCC-META-EMPTY-ACCEPTED",
+    "UCC-META-ROUNDTRIP-RESPONSE",
+    "UCC-META-ROUNDTRIP-RETRIEVE",
+    "UCC-RESP-STATUS",
+    inconclusive=(
+        "UCC-AUTH-TENANT-ISOLATION",
+        "UCC-AUTH-WRONG-NO-CHANGE",
+        "UCC-DELETED-404",
+        "UCC-DELETED-REJECTED",
+        "UCC-INFO-EMPTY-MAP",
+        "UCC-INFO-MERGE-SEMANTICS",
+        "UCC-INFO-NULL-METADATA",
+        "UCC-LIMIT-KEY-65",
+        "UCC-LIMIT-PAIRS-17",
+        "UCC-LIMIT-VALUE-513",
+        "UCC-LIST-METADATA-FILTER",
+        "UCC-RESP-ECHO-METADATA",
+        "UCC-RESP-SAME-ID",
+        "UCC-RESP-SCHEMA",
+        "UCC-RESP-SDK-PARSE",
+        "UCC-SHAPE-CHOICE-INDEX",
+        "UCC-SHAPE-CHOICES",
+        "UCC-SHAPE-CREATED-INTEGER",
+        "UCC-SHAPE-LOGPROBS-REFUSAL",
+        "UCC-SHAPE-LOGPROBS-VALUES",
+        "UCC-SHAPE-MESSAGE-CONTENT",
+        "UCC-SHAPE-TIMESTAMPS-SECONDS",
+        "UCC-SHAPE-USAGE-BREAKDOWN",
+        "UCC-SHAPE-USAGE-TOTAL",
+        "UCC-UPDATE-EXTRA-FIELDS-NO-EFFECT",
+        "UCC-UPDATE-ONLY-METADATA",
+    ),
+)
+class NeverStores(ReferenceApi):
+    """store: true is answered like store: false: nothing is ever stored to modify."""
+
+    def complete(self, tenant: str, body: Any) -> Record:
+        if isinstance(body, dict):
+            body = {**body, "store": False}
+        return super().complete(tenant, body)
+
+
+@fault(
+    "UCC-LIMIT-CHARACTERS-NOT-BYTES",
+    "UCC-LIMIT-KEY-64",
+    "UCC-LIMIT-PAIRS-16",
+    "UCC-LIMIT-VALUE-512",
+    "UCC-META-ROUNDTRIP-RETRIEVE",
+    inconclusive=(
+        "UCC-AUTH-TENANT-ISOLATION",
+        "UCC-AUTH-WRONG-NO-CHANGE",
+        "UCC-DELETED-404",
+        "UCC-DELETED-REJECTED",
+        "UCC-INFO-EMPTY-MAP",
+        "UCC-INFO-MERGE-SEMANTICS",
+        "UCC-INFO-NULL-METADATA",
+        "UCC-LIMIT-KEY-65",
+        "UCC-LIMIT-PAIRS-17",
+        "UCC-LIMIT-VALUE-513",
+        "UCC-LIST-METADATA-FILTER",
+        "UCC-UPDATE-EXTRA-FIELDS-NO-EFFECT",
+        "UCC-UPDATE-ONLY-METADATA",
+    ),
+)
+class RetrieveAnswers500(ReferenceApi):
+    """Every retrieve of a stored completion crashes (500); updates still work."""
+
+    async def retrieve_endpoint(self, request: Request) -> Response:
+        raise RuntimeError("retrieve is broken")
 
 
 # --- authentication ------------------------------------------------------------------------------
@@ -489,6 +636,17 @@ class UsageTotalOffByOne(ReferenceApi):
         return {**rendered, "usage": usage}
 
 
+@fault("UCC-SHAPE-USAGE-BREAKDOWN")
+class NegativeCachedTokens(ReferenceApi):
+    """usage.prompt_tokens_details.cached_tokens is -1."""
+
+    def render(self, record: Record) -> dict[str, Any]:
+        rendered = super().render(record)
+        usage = dict(rendered["usage"])
+        usage["prompt_tokens_details"] = {**usage["prompt_tokens_details"], "cached_tokens": -1}
+        return {**rendered, "usage": usage}
+
+
 @fault("UCC-SHAPE-CREATED-INTEGER", "UCC-RESP-SCHEMA", mechanisms=("M23",))
 class CreatedAsString(ReferenceApi):
     """created is a numeric string."""
@@ -521,6 +679,24 @@ class RoleIsNotAssistant(ReferenceApi):
         return _with_choice(rendered, message=message)
 
 
+@fault("UCC-SHAPE-CHOICE-INDEX")
+class ChoiceIndexOffByOne(ReferenceApi):
+    """The only choice says index 1: "The index of the choice in the list of choices." is 0."""
+
+    def render(self, record: Record) -> dict[str, Any]:
+        return _with_choice(super().render(record), index=1)
+
+
+@fault("UCC-SHAPE-MESSAGE-CONTENT")
+class MessageWithoutContent(ReferenceApi):
+    """The choice's message carries no content field."""
+
+    def render(self, record: Record) -> dict[str, Any]:
+        rendered = super().render(record)
+        message = {k: v for k, v in rendered["choices"][0]["message"].items() if k != "content"}
+        return _with_choice(rendered, message=message)
+
+
 @fault("UCC-SHAPE-LOGPROBS-REFUSAL")
 class OmitsLogprobsAndRefusal(ReferenceApi):
     """Choices carry no logprobs and messages no refusal."""
@@ -541,6 +717,25 @@ class ListIgnoresMetadataFilter(ReferenceApi):
         query = [(k, v) for k, v in request.query_params.multi_items() if "metadata[" not in k]
         request.scope["query_string"] = "&".join(f"{k}={v}" for k, v in query).encode()
         return await super().list_endpoint(Request(request.scope, request.receive))
+
+
+@fault("UCC-LIST-METADATA-FILTER")
+class ListFilterMatchesLaterValues(ReferenceApi):
+    """metadata[key]=value also lists completions whose value sorts after it (>= for ==)."""
+
+    async def list_endpoint(self, request: Request) -> Response:
+        items = request.query_params.multi_items()
+        wanted = {k[len("metadata[") : -1]: v for k, v in items if k.startswith("metadata[")}
+        rest = [(k, v) for k, v in items if not k.startswith("metadata[")]
+        request.scope["query_string"] = "&".join(f"{k}={v}" for k, v in rest).encode()
+        answer = await super().list_endpoint(Request(request.scope, request.receive))
+        page = json.loads(bytes(answer.body))
+
+        def later(item: dict[str, Any]) -> bool:
+            metadata = item.get("metadata") or {}
+            return all(k in metadata and metadata[k] >= v for k, v in wanted.items())
+
+        return self.json({**page, "data": [item for item in page["data"] if later(item)]})
 
 
 # --- conformant variations -----------------------------------------------------------------------
