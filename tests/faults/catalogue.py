@@ -190,7 +190,7 @@ class AcceptsNonStringValues(ReferenceApi):
             super().check_value(key, value)
 
 
-@fault("UCC-VALID-METADATA-MAP", "UCC-ERR-VALIDATION-400")
+@fault("UCC-VALID-METADATA-MAP")
 class AcceptsNonMapMetadata(ReferenceApi):
     """Metadata that is not a map is taken as an empty map."""
 
@@ -228,7 +228,7 @@ class NonMapMetadataAnswers401(ReferenceApi):
         return super().validate_metadata(metadata)
 
 
-@fault("UCC-VALID-BODY-OBJECT", "UCC-ERR-VALIDATION-400")
+@fault("UCC-VALID-BODY-OBJECT")
 class CrashesOnNonObjectBody(ReferenceApi):
     """A JSON body that is not an object crashes the handler (500)."""
 
@@ -889,6 +889,7 @@ FAULTS.append(
                 "UCC-SHAPE-CHOICE-INDEX",
                 "UCC-SHAPE-USAGE-BREAKDOWN",
                 "UCC-SHAPE-LOGPROBS-VALUES",
+                "UCC-SHAPE-MESSAGE-CONTENT",
                 # the completion to delete never became readable
                 "UCC-DELETED-REJECTED",
                 "UCC-DELETED-404",
