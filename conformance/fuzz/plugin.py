@@ -5,32 +5,46 @@ so the settings are resolved in `pytest_configure` (conformance.options), and th
 schemas (conformance.fuzz.schemas) are built from them and handed to the case module while
 pytest collects it. Everything is kept in the run's FuzzRun, in config.stash.
 The cases themselves are in conformance/cases/test_fuzz.py.
+
+Schemathesis and Hypothesis take seconds to import (more where pytest must rewrite their
+asserts anew at every run), so nothing here loads them until the fuzz case module is
+collected: the modules that use them (schemas, transport, runner) are imported inside the
+hooks and fixtures that only run then, and Schemathesis's own pytest plugin, kept from
+loading at start-up by the suite's ini (`-p no:schemathesis`), is registered at that point.
+A run with `--no-fuzz` never imports them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import secrets
+import sys
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from conformance.collection import CASES_DIR
 from conformance.failures import ConformanceFailure, Inconclusive
-from conformance.fuzz.runner import Fuzzer
-from conformance.fuzz.schemas import Schemas, build, collecting
+from conformance.fuzz.limits import Creations, Throttle
 from conformance.fuzz.settings import STATEFUL_CREATION_BUDGET, FuzzSettings, in_ci
-from conformance.fuzz.transport import ClientTransport, Creations, Throttle
 from conformance.options import Options
 from conformance.run import state_of
 from conformance.samples import CASE
 from conformance.steps import put_known
 from conformance.target import Completion, Target
 
+if TYPE_CHECKING:
+    from conformance.fuzz.runner import Fuzzer
+    from conformance.fuzz.schemas import Schemas
+    from conformance.fuzz.transport import ClientTransport
+
 FUZZ_CASES = CASES_DIR / "test_fuzz.py"
+# Schemathesis's pytest plugin builds the `@schema.parametrize()` cases; registered under a
+# name of the suite's own, since the ini blocks its entry point's.
+SCHEMATHESIS_PLUGIN = "conformance-schemathesis"
 
 
 @dataclass
@@ -39,15 +53,25 @@ class FuzzRun:
 
     settings: FuzzSettings
     throttle: Throttle
-    transport: ClientTransport = field(default_factory=ClientTransport)
     creations: Creations = field(default_factory=Creations)
     keys_reserved: bool = False
-    schemas: Schemas | None = None  # built when the case module is collected
+    # Built when the case module is collected (they need Schemathesis).
+    transport: ClientTransport | None = None
+    schemas: Schemas | None = None
 
     def schemas_for_collection(self) -> Schemas:
+        from conformance.fuzz.schemas import build
+        from conformance.fuzz.transport import ClientTransport
+
         if self.schemas is None:
+            self.transport = ClientTransport()
             self.schemas = build(self.settings, self.transport)
         return self.schemas
+
+    def bound_transport(self) -> ClientTransport:
+        if self.transport is None:
+            raise RuntimeError("the fuzz cases' transport is built when they are collected")
+        return self.transport
 
 
 FUZZ_RUN = pytest.StashKey[FuzzRun]()
@@ -107,8 +131,41 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Any:
     run's schemas are the ones it gets then."""
     if not (isinstance(collector, pytest.Module) and collector.path == FUZZ_CASES):
         return (yield)
+    with _asserts_left_alone():
+        # Everything the case module imports that imports either library.
+        from schemathesis.pytest import plugin as schemathesis_plugin
+
+        import conformance.fuzz.runner
+        import conformance.fuzz.stateful
+        from conformance.fuzz.schemas import collecting
+
+    manager = collector.config.pluginmanager
+    if not manager.has_plugin(SCHEMATHESIS_PLUGIN) and not manager.is_registered(
+        schemathesis_plugin
+    ):
+        manager.register(schemathesis_plugin, SCHEMATHESIS_PLUGIN)
     with collecting(collector.config.stash[FUZZ_RUN].schemas_for_collection()):
         return (yield)
+
+
+@contextlib.contextmanager
+def _asserts_left_alone() -> Iterator[None]:
+    """Import Schemathesis and Hypothesis as Python compiles them, not rewritten by pytest.
+
+    pytest rewrites the asserts of every module of a distribution that ships a pytest plugin,
+    so both libraries' hundreds of modules are parsed and compiled again at import; where
+    bytecode is not written (PYTHONDONTWRITEBYTECODE) nothing caches that and every run pays
+    seconds for it. Their asserts are their own internal checks, never the suite's verdicts: a
+    plain AssertionError from one reads the same to a vendor. pytest's import hook (the one
+    finder of its class on sys.meta_path) steps aside for the block.
+    """
+    hooks = [f for f in sys.meta_path if type(f).__name__ == "AssertionRewritingHook"]
+    for hook in hooks:
+        sys.meta_path.remove(hook)
+    try:
+        yield
+    finally:
+        sys.meta_path[:0] = hooks
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -146,6 +203,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     a suite error, so the last failure the case raised is reported instead."""
     if item.get_closest_marker("fuzz") is None:
         return (yield)
+    from conformance.fuzz.runner import Fuzzer
+
     try:
         return (yield)
     except (ConformanceFailure, Inconclusive):
@@ -183,6 +242,8 @@ def _first(group: BaseExceptionGroup[Any]) -> ConformanceFailure | Inconclusive 
 def fuzzer(request: pytest.FixtureRequest, target: Target, stored: Completion) -> Iterator[Fuzzer]:
     """Sends a fuzz case's generated inputs to the run's stored completion, through the run's
     Client."""
+    from conformance.fuzz.runner import Fuzzer
+
     run = request.config.stash[FUZZ_RUN]
     if not run.keys_reserved:
         # Store the key the fuzz cases' known state uses before any generated key: a target
@@ -191,7 +252,7 @@ def fuzzer(request: pytest.FixtureRequest, target: Target, stored: Completion) -
         run.keys_reserved = True
         with contextlib.suppress(Inconclusive):
             put_known(target, stored, {CASE: target.unique("fuzz baseline")})
-    with run.transport.bound(target.client, run.throttle, run.creations):
+    with run.bound_transport().bound(target.client, run.throttle, run.creations):
         yield Fuzzer(target, stored, run.settings, schemas=run.schemas)
 
 
@@ -199,6 +260,8 @@ def fuzzer(request: pytest.FixtureRequest, target: Target, stored: Completion) -
 def stateful_fuzzer(request: pytest.FixtureRequest, target: Target) -> Iterator[Fuzzer]:
     """Like `fuzzer`, for the stateful case: it creates completions, so only where that is
     free (the embedded server) or allowed (--fuzz-stateful), and never beyond its budget."""
+    from conformance.fuzz.runner import Fuzzer
+
     run = request.config.stash[FUZZ_RUN]
     settings = target.settings
     if settings.no_create:
@@ -212,7 +275,7 @@ def stateful_fuzzer(request: pytest.FixtureRequest, target: Target) -> Iterator[
         pytest.skip("needs completions created by the suite, and no --model was given")
     run.creations.budget = None if settings.embedded else STATEFUL_CREATION_BUDGET
     try:
-        with run.transport.bound(target.client, run.throttle, run.creations):
+        with run.bound_transport().bound(target.client, run.throttle, run.creations):
             yield Fuzzer(target, None, run.settings, run.creations, run.schemas)
     finally:
         run.creations.budget = 0  # nothing after this case creates

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -28,6 +25,7 @@ from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
 
 from conformance.client import Client, Exchange
+from conformance.fuzz.limits import Creations, Throttle
 
 # Hop-by-hop and transfer headers: the Client's own HTTP stack sets them.
 _NOT_FORWARDED = frozenset({"connection", "content-length", "accept-encoding", "user-agent"})
@@ -40,49 +38,6 @@ class TransportFailure(requests.exceptions.ConnectionError):
     def __init__(self, exchange: Exchange) -> None:
         super().__init__(exchange.error)
         self.exchange = exchange
-
-
-class CreationRefused(RuntimeError):
-    """A request would create a completion beyond the run's budget; it was not sent."""
-
-
-class Throttle:
-    """At most `rate` requests a second (--max-rps): waits out the gap since the last one."""
-
-    def __init__(self, rate: float | None) -> None:
-        self.interval = 1.0 / rate if rate else 0.0
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        if not self.interval:
-            return
-        with self._lock:
-            now = time.monotonic()
-            pause = self._next - now
-            self._next = max(now, self._next) + self.interval
-        if pause > 0:
-            time.sleep(pause)
-
-
-@dataclass
-class Creations:
-    """Completions that fuzzing creates (the stateful case only), and the budget for them."""
-
-    budget: int | None = 0  # None: no limit (the embedded server)
-    ids: list[str] = field(default_factory=list)
-    attempts: int = 0
-
-    @property
-    def spent(self) -> bool:
-        return self.budget is not None and self.attempts >= self.budget
-
-    def allow(self) -> None:
-        if self.spent:
-            raise CreationRefused(
-                f"the fuzz run's creation budget ({self.budget} completions) is spent"
-            )
-        self.attempts += 1
 
 
 class ClientAdapter(HTTPAdapter):
