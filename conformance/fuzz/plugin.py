@@ -17,6 +17,7 @@ A run with `--no-fuzz` never imports them.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import secrets
 import sys
 from collections.abc import Generator, Iterator
@@ -132,12 +133,13 @@ def pytest_make_collect_report(collector: pytest.Collector) -> Any:
     if not (isinstance(collector, pytest.Module) and collector.path == FUZZ_CASES):
         return (yield)
     with _asserts_left_alone():
-        # Everything the case module imports that imports either library.
         from schemathesis.pytest import plugin as schemathesis_plugin
 
-        import conformance.fuzz.runner
-        import conformance.fuzz.stateful
         from conformance.fuzz.schemas import collecting
+
+        # The case module's other imports that import either library.
+        for module in ("conformance.fuzz.runner", "conformance.fuzz.stateful"):
+            importlib.import_module(module)
 
     manager = collector.config.pluginmanager
     if not manager.has_plugin(SCHEMATHESIS_PLUGIN) and not manager.is_registered(
