@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from conformance.fuzz.limits import Throttle
 from conformance.fuzz.runner import open_for_a_valid_update, open_for_an_invalid_update
-from conformance.fuzz.transport import Throttle
 from conformance.reference import BackgroundServer, ReferenceApi
 from tests.conftest import API_KEY, SuiteRun
 from tests.faults.catalogue import CONFORMANT, Variant

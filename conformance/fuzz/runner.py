@@ -29,9 +29,10 @@ from schemathesis.openapi.checks import IgnoredAuth
 from conformance.client import Exchange
 from conformance.expect import expect_metadata_unchanged, expect_ok
 from conformance.failures import ConformanceFailure
+from conformance.fuzz.limits import Creations
 from conformance.fuzz.schemas import Schemas
 from conformance.fuzz.settings import FuzzSettings
-from conformance.fuzz.transport import Creations, TransportFailure
+from conformance.fuzz.transport import TransportFailure
 from conformance.samples import CASE, MAX_KEY, MAX_PAIRS, MAX_VALUE
 from conformance.steps import lacks_room, put_known, read_back
 from conformance.target import Completion, Target
