@@ -47,6 +47,7 @@ from conformance.fuzz import stateful
 from conformance.fuzz.runner import (
     Fuzzer,
     body_of,
+    is_client_error,
     open_for_a_valid_update,
     open_for_an_invalid_update,
 )
@@ -62,10 +63,6 @@ pytestmark = pytest.mark.fuzz
 one_failure = hypothesis.settings(
     report_multiple_bugs=False, suppress_health_check=list(hypothesis.HealthCheck)
 )
-
-
-def is_client_error(status: int) -> bool:
-    return 400 <= status < 500
 
 
 # --- valid updates (positive generation) --------------------------------------------------

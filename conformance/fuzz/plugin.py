@@ -29,6 +29,7 @@ import pytest
 
 from conformance.collection import CASES_DIR
 from conformance.failures import ConformanceFailure, Inconclusive
+from conformance.fuzz.answers import Answers
 from conformance.fuzz.limits import Creations, Throttle
 from conformance.fuzz.settings import STATEFUL_CREATION_BUDGET, FuzzSettings, in_ci
 from conformance.options import Options
@@ -55,6 +56,7 @@ class FuzzRun:
     settings: FuzzSettings
     throttle: Throttle
     creations: Creations = field(default_factory=Creations)
+    answers: Answers = field(default_factory=Answers)
     keys_reserved: bool = False
     # Built when the case module is collected (they need Schemathesis).
     transport: ClientTransport | None = None
@@ -253,9 +255,14 @@ def fuzzer(request: pytest.FixtureRequest, target: Target, stored: Completion) -
         # known state must still fit then. Best effort: its failure is the cases' to judge.
         run.keys_reserved = True
         with contextlib.suppress(Inconclusive):
-            put_known(target, stored, {CASE: target.unique("fuzz baseline")})
-    with run.bound_transport().bound(target.client, run.throttle, run.creations):
-        yield Fuzzer(target, stored, run.settings, schemas=run.schemas)
+            run.answers.known = put_known(target, stored, {CASE: target.unique("fuzz baseline")})
+    fuzzer = Fuzzer(target, stored, run.settings, schemas=run.schemas, answers=run.answers)
+    run.answers.before_sending = fuzzer.before_sending
+    try:
+        with run.bound_transport().bound(target.client, run.throttle, run.creations, run.answers):
+            yield fuzzer
+    finally:
+        run.answers.before_sending = None
 
 
 @pytest.fixture

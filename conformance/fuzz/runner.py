@@ -14,6 +14,7 @@ stored map, a valid update that would take the map past 16 pairs.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -28,7 +29,8 @@ from schemathesis.openapi.checks import IgnoredAuth
 
 from conformance.client import Exchange
 from conformance.expect import expect_metadata_unchanged, expect_ok
-from conformance.failures import ConformanceFailure
+from conformance.failures import ConformanceFailure, Inconclusive
+from conformance.fuzz.answers import OUT_OF_ROOM, READ_BACK, UNCHANGED, Answers, Sent
 from conformance.fuzz.limits import Creations
 from conformance.fuzz.schemas import Schemas
 from conformance.fuzz.settings import FuzzSettings
@@ -133,7 +135,11 @@ def judged_exchange(exchanges: Sequence[Exchange], failures: Sequence[Failure]) 
 
 
 class Fuzzer:
-    """One fuzz case's view of the target: sends a generated case and judges the answer."""
+    """One fuzz case's view of the target: sends a generated case and judges the answer.
+
+    With the run's `Answers`, an input sent before in the run is answered from there, and the
+    state checks read what was learned when it went out (conformance.fuzz.answers).
+    """
 
     def __init__(
         self,
@@ -142,16 +148,20 @@ class Fuzzer:
         settings: FuzzSettings,
         creations: Creations | None = None,
         schemas: Schemas | None = None,
+        answers: Answers | None = None,
     ) -> None:
         self.target = target
         self.stored = stored
         self.settings = settings
         self.creations = creations or Creations()
         self.schemas = schemas
+        self.answers = answers or Answers()
         self.base_url = target.settings.base_url
         self.headers = {"Authorization": f"Bearer {target.settings.api_key}"}
         self.exchanges: list[Exchange] = []
-        self._known: dict[str, Any] | None = None
+        # The case's own request, once sent: None where answers are not shared.
+        self.sent: Sent | None = None
+        self._negative = False
         # Every failure raised, latest last: when Hypothesis cannot replay one (the target
         # answered differently, or its state steered generation), the plugin reports this.
         self.failures: list[ConformanceFailure] = []
@@ -175,7 +185,16 @@ class Fuzzer:
         if self.stored is not None and "completion_id" in case.path_parameters:
             case.path_parameters["completion_id"] = self.stored.id
         with self._recording():
-            return self.call(case)
+            return self._send(case)
+
+    def _send(self, case: Case[Any]) -> Response:
+        self._negative = is_negative(case)
+        self.answers.last = None
+        response = self.call(case)
+        self.sent = self.answers.last
+        if self.sent is not None and not self.sent.replayed:
+            self._learn(case, response)
+        return response
 
     def call(self, case: Case[Any]) -> Response:
         try:
@@ -191,16 +210,89 @@ class Fuzzer:
     def status(self, response: Response) -> int:
         return int(response.status_code)
 
+    def before_sending(self, body: bytes | None) -> None:
+        """Before an invalid input goes out for real: the stored state it must leave alone is
+        known (best effort; without it the refusal's state check waits for a later send)."""
+        if self._negative and self.stored is not None:
+            with contextlib.suppress(Inconclusive):
+                self.known_state()
+
+    # --- what the stored completion shows after a request ---------------------------------
+    def _learn(self, case: Case[Any], response: Response) -> None:
+        """Right after a request went out for real: the state checks its input calls for."""
+        assert self.sent is not None  # only called after a send that reached the target
+        key, status = self.sent.key, self.status(response)
+        accepted = 200 <= status < 300
+        before = self.answers.known
+        if accepted:
+            self.forget_state()
+        if self.stored is None:
+            return
+        body = body_of(case)
+        metadata = body.get("metadata") if isinstance(body, dict) else None
+        if not self._negative and status == 200 and isinstance(metadata, dict):
+            write = self._last_write()
+            self.answers.learn(
+                READ_BACK,
+                key,
+                lambda: read_back(self.target, self._completion(), write, dict(metadata)),
+            )
+        elif not self._negative and is_client_error(status) and isinstance(metadata, dict):
+            refused = self._last_write()
+            self.answers.learn(
+                OUT_OF_ROOM,
+                key,
+                lambda: lacks_room(self.target, self._completion(), refused, metadata),
+            )
+        elif self._negative and not accepted and before is not None:
+            self.answers.learn(UNCHANGED, key, lambda: self._unchanged_since(before))
+
+    def _last_write(self) -> Exchange:
+        """The case's own update: the latest POST, recorded or still in the open journal."""
+        sent = [*self.exchanges, *(self.target.client.journal or [])]
+        return next(e for e in reversed(sent) if e.method == "POST")
+
+    def _unchanged_since(self, before: dict[str, Any]) -> None:
+        later = self.target.client.retrieve(self._completion().id)
+        try:
+            expect_metadata_unchanged(before, expect_ok(later), (self._last_write(), later))
+        except ConformanceFailure:
+            self.forget_state()  # the next case starts from a known state again
+            raise
+
+    def _state(self, name: str, case: Case[Any], judge: Callable[[], Any]) -> Any:
+        """What a state check found for the case's own request: learned when it went out, or
+        judged now. An answer replayed from a case that did not learn this goes out again."""
+        if self.sent is None:
+            return judge()
+        if not self.answers.learned(name, self.sent.key) and self.sent.replayed:
+            self.answers.forget(self.sent.key)
+            with self._recording():
+                self._send(case)
+        if self.sent is None or not self.answers.learned(name, self.sent.key):
+            return None  # sent again, it answered otherwise: nothing of this kind to judge
+        return self.answers.recall(name, self.sent.key)
+
+    def _with_state(self, failure: ConformanceFailure) -> tuple[Exchange, ...]:
+        """The case's exchanges, then those of the state check learned earlier."""
+        return tuple(self.exchanges) + tuple(
+            e for e in failure.exchanges if e not in self.exchanges
+        )
+
     def read_back(self, case: Case[Any], sent: dict[str, str]) -> None:
         """Every sent pair is visible, exactly, on a later retrieve (UCC-META-ROUNDTRIP-*)."""
-        writes = [e for e in self.exchanges if e.method == "POST"]
+
+        def now() -> Any:
+            return read_back(self.target, self._completion(), self._last_write(), sent)
+
         with self._recording():
             try:
-                read_back(self.target, self._completion(), writes[-1], sent)
+                self._state(READ_BACK, case, now)
             except ConformanceFailure as failure:
                 raise self.fail(
                     ConformanceFailure(
-                        f"{failure.message} (a generated {origin(case)})", tuple(self.exchanges)
+                        f"{failure.message} (a generated {origin(case)})",
+                        self._with_state(failure),
                     )
                 ) from None
 
@@ -252,6 +344,11 @@ class Fuzzer:
             f"found by fuzzing with seed {self.settings.seed} ({self.settings.seed_origin}), "
             f"rerun with --fuzz-seed={self.settings.seed}: {provenance(case)}"
         )
+        if self.sent is not None and self.sent.replayed:
+            lines.append(
+                "the answer the target gave to this identical request earlier in the run "
+                "(each distinct fuzz input is sent once)"
+            )
         curl = case.as_curl_command(headers=self.headers, base_url=self.base_url)
         if len(curl) <= SCHEMATHESIS_CURL_CHARS:
             lines.append(f"Schemathesis reproduction: {curl}")
@@ -266,32 +363,31 @@ class Fuzzer:
         return self.stored
 
     def known_state(self) -> dict[str, Any]:
-        """Put the stored completion in a known state (once, and again after any 2xx)."""
-        if self._known is None:
-            self._known = put_known(
+        """Put the stored completion in a known state (once a run, and again after any write
+        that may have changed it)."""
+        if self.answers.known is None:
+            self.answers.known = put_known(
                 self.target, self._completion(), {CASE: self.target.unique("fuzz baseline")}
             )
-        return self._known
+        return self.answers.known
 
     def forget_state(self) -> None:
-        self._known = None
+        self.answers.known = None
 
     def expect_unchanged(self, case: Case[Any]) -> None:
         """After a refused update the stored metadata is what it was (the known state was
         confirmed visible before the update, so one read tells)."""
         before = self.known_state()
         with self._recording():
-            later = self.target.client.retrieve(self._completion().id)
-        try:
-            expect_metadata_unchanged(before, expect_ok(later), tuple(self.exchanges))
-        except ConformanceFailure as failure:
-            self.forget_state()  # the next case starts from a known state again
-            raise self.fail(
-                ConformanceFailure(
-                    f"{failure.message} (after a refused generated {origin(case)})",
-                    failure.exchanges,
-                )
-            ) from None
+            try:
+                self._state(UNCHANGED, case, lambda: self._unchanged_since(before))
+            except ConformanceFailure as failure:
+                raise self.fail(
+                    ConformanceFailure(
+                        f"{failure.message} (after a refused generated {origin(case)})",
+                        self._with_state(failure),
+                    )
+                ) from None
 
     def open_because_merged(self, case: Case[Any]) -> str | None:
         """On a merging target, a valid update may be refused for the stored map's size."""
@@ -300,6 +396,20 @@ class Fuzzer:
         refused = next((e for e in reversed(self.exchanges) if e.method == "POST"), None)
         if not isinstance(metadata, dict) or refused is None:
             return None
+
+        def now() -> Any:
+            return lacks_room(self.target, self._completion(), refused, metadata)
+
         with self._recording():
-            room = lacks_room(self.target, self._completion(), refused, metadata)
+            room = self._state(OUT_OF_ROOM, case, now)
         return None if room is None else "merged into the stored pairs it would exceed 16"
+
+
+def is_client_error(status: int) -> bool:
+    return 400 <= status < 500
+
+
+def is_negative(case: Case[Any]) -> bool:
+    """Whether the case came from negative generation (an input the spec does not allow)."""
+    meta = case.meta
+    return meta is not None and meta.generation.mode.value == "negative"

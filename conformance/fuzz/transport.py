@@ -25,6 +25,7 @@ from urllib3 import HTTPResponse
 from urllib3._collections import HTTPHeaderDict
 
 from conformance.client import Client, Exchange
+from conformance.fuzz.answers import Answers, request_key
 from conformance.fuzz.limits import Creations, Throttle
 
 # Hop-by-hop and transfer headers: the Client's own HTTP stack sets them.
@@ -43,11 +44,18 @@ class TransportFailure(requests.exceptions.ConnectionError):
 class ClientAdapter(HTTPAdapter):
     """A requests adapter that sends through `Client` and answers with what came back."""
 
-    def __init__(self, client: Client, throttle: Throttle, creations: Creations) -> None:
+    def __init__(
+        self,
+        client: Client,
+        throttle: Throttle,
+        creations: Creations,
+        answers: Answers | None = None,
+    ) -> None:
         super().__init__(max_retries=0)
         self.client = client
         self.throttle = throttle
         self.creations = creations
+        self.answers = answers  # answers shared over the run (conformance.fuzz.answers)
 
     def send(
         self,
@@ -78,13 +86,27 @@ class ClientAdapter(HTTPAdapter):
         if body is not None and not isinstance(body, str | bytes):
             raise TypeError("fuzzing sends bodies as bytes, not streams")
         content = body.encode("utf-8") if isinstance(body, str) else body
+        key = request_key(method, path, content, headers)
+        if self.answers is not None:
+            earlier = self.answers.answer(key)
+            if earlier is not None:
+                if self.client.journal is not None:
+                    self.client.journal.append(earlier)
+                return self._response(request, earlier)
+            self.answers.fresh(content)
         self.throttle.wait()
         # key=None: the Authorization header, or its absence, is the prepared request's own.
         exchange = self.client.send(method, path, content=content, key=None, headers=headers)
+        if self.answers is not None:
+            self.answers.keep(key, exchange)
         if exchange.error is not None:
             raise TransportFailure(exchange)
         if creates:
             self._remember_created(exchange)
+        return self._response(request, exchange)
+
+    def _response(self, request: requests.PreparedRequest, exchange: Exchange) -> requests.Response:
+        """The requests response for an exchange the Client recorded."""
         raw = HTTPResponse(
             body=exchange.response_body,
             headers=HTTPHeaderDict(exchange.response_headers),
@@ -155,10 +177,15 @@ class ClientTransport(RequestsTransport):
 
     @contextmanager
     def bound(
-        self, client: Client, throttle: Throttle, creations: Creations
+        self,
+        client: Client,
+        throttle: Throttle,
+        creations: Creations,
+        answers: Answers | None = None,
     ) -> Iterator[ClientSession]:
-        """Every Schemathesis send inside the block goes through `client`."""
-        session = ClientSession(ClientAdapter(client, throttle, creations))
+        """Every Schemathesis send inside the block goes through `client`; with `answers`, a
+        request sent before in the run is answered from there."""
+        session = ClientSession(ClientAdapter(client, throttle, creations, answers))
         previous, self.session = self.session, session
         try:
             yield session
