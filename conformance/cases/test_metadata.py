@@ -149,8 +149,9 @@ def test_fields_other_than_metadata_change_nothing(
 ) -> None:
     """MUST: "Currently, the only supported modification is to update the metadata field." """
     # The baseline is the state after a plain update, on purpose: what is judged here is the
-    # effect of the extra fields alone; a field every update rewrites is the case above's.
-    before = put_known(target, stored, {CASE: target.unique("extra-fields-before")})
+    # effect of the extra fields alone; a field every update rewrites is the case above's. It
+    # is read back, not taken from the update's answer: every documented field is compared.
+    before = put_known(target, stored, {CASE: target.unique("extra-fields-before")}, confirm=True)
     exchange = api.update(stored.id, {"metadata": {CASE: "extra-fields"}, **extra})
     if exchange.status == 200:
         answer = expect_json_object(exchange)
