@@ -100,6 +100,23 @@ def test_embedded_run_says_so_in_the_header_and_the_summary(embedded: SuiteRun) 
     assert banner[0] in summary, summary
 
 
+def test_module_that_fails_to_import_is_a_collection_error_in_the_report(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """pytest-html gives a module that could not be imported a row of its own: the suite's
+    columns must not take the run down with an internal error there."""
+    broken = pytester.makepyfile(test_broken="import a_module_nobody_installed")
+    reports = tmp_path / "reports"
+
+    result = pytester.runpytest_inprocess(
+        str(CASES_DIR), str(broken), "--no-fuzz", "-m", "limits", f"--reports-dir={reports}"
+    )
+
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    assert "INTERNALERROR" not in result.stdout.str()
+    assert "a_module_nobody_installed" in (reports / "report.html").read_text(encoding="utf-8")
+
+
 def test_embedded_run_writes_the_three_reports(embedded: SuiteRun) -> None:
     """CI collects report.html, junit.xml and compliance.json from --reports-dir."""
     names = {p.name for p in embedded.reports_dir.iterdir()}

@@ -328,7 +328,10 @@ def pytest_html_results_table_header(cells: list[str]) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
-    props = dict(report.user_properties)
+def pytest_html_results_table_row(
+    report: pytest.TestReport | pytest.CollectReport, cells: list[str]
+) -> None:
+    # A module that failed to import gets a row too, from its collection report.
+    props = dict(getattr(report, "user_properties", ()))
     cells.insert(1, f"<td>{html.escape(str(props.get('requirement', '')))}</td>")
     cells.insert(2, f"<td>{html.escape(str(props.get('verdict', '')))}</td>")
