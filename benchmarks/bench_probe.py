@@ -2,9 +2,12 @@
 
 It answers "where does the suite's time go, and which requests does each case send?"
 without changing the suite: it stamps the phases of the run (start-up, collection, cases,
-reports) on the system-wide monotonic clock, which the parent process shares, and wraps
+reports) on the system-wide monotonic clock, which the parent process shares, notes which
+of the heavy libraries (WATCHED_MODULES) are already imported when the cases start (what
+start-up paid for before the first case could run), and wraps
 `conformance.client.Client._attempt` to log each request with the case that sent it. It
-writes one JSON file ($BENCH_PROBE_OUT) at the end, and only from the xdist controller.
+writes one JSON file ($BENCH_PROBE_OUT) at the end (an xdist worker, its own beside it).
+It imports nothing heavy itself, so it adds nothing to the start-up it measures.
 
 If the suite's client changes shape, the request log is simply empty; the phases remain.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from collections.abc import Callable, Generator
 from pathlib import Path
@@ -21,9 +25,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from loopback import request_kind
+from kinds import request_kind
 
 MARKS: dict[str, float] = {"plugin_loaded": time.monotonic()}
+# The heaviest imports of a run (a third of a second to over a second each here), which only
+# the fuzz cases and the SDK parsing check need: a start-up that loads them pays for them early.
+WATCHED_MODULES = ("schemathesis", "hypothesis", "openai")
+LOADED_AT_FIRST_CASE: dict[str, bool] = {}
 REQUESTS: list[dict[str, Any]] = []
 DURATIONS: dict[str, dict[str, float]] = {}
 FUZZ_CASES: set[str] = set()
@@ -88,6 +96,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Generator[None, object, object]:
     MARKS["cases_start"] = time.monotonic()
+    LOADED_AT_FIRST_CASE.update({name: name in sys.modules for name in WATCHED_MODULES})
     try:
         return (yield)
     finally:
@@ -138,5 +147,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         "requests": REQUESTS,
         "durations": DURATIONS,
         "fuzz_cases": sorted(FUZZ_CASES),
+        "modules_at_first_case": LOADED_AT_FIRST_CASE,
     }
     Path(out).write_text(json.dumps(data), encoding="utf-8")

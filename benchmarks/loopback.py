@@ -28,32 +28,12 @@ from types import TracebackType
 from typing import Any
 
 import httpx
+from kinds import request_kind
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conformance.reference import BackgroundServer, create_app
 
 STATS_PATH = "/__bench__/stats"
-
-
-def request_kind(method: str, path: str) -> str:
-    """What a request was, by the endpoint it hit: `update`, `retrieve`, `create`, ...
-
-    Shared with the pytest probe, so the server's and the suite's counts break down alike.
-    """
-    parts = [p for p in path.split("/") if p]
-    if parts and parts[0].startswith("v") and parts[0][1:].isdigit():
-        parts = parts[1:]
-    if parts[:2] != ["chat", "completions"]:
-        return f"{method} other"
-    names = {
-        (2, "POST"): "create",
-        (2, "GET"): "list",
-        (3, "POST"): "update",
-        (3, "GET"): "retrieve",
-        (3, "DELETE"): "delete",
-        (4, "GET"): "messages",
-    }
-    return names.get((len(parts), method), f"{method} other")
 
 
 class Latency:

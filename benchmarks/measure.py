@@ -102,13 +102,23 @@ def _run(command: list[str], env: dict[str, str], cwd: Path, timeout: float) -> 
 
 
 def run_suite(
-    args: list[str], server: LoopbackServer | None, workdir: Path, timeout: float
+    args: list[str],
+    server: LoopbackServer | None,
+    workdir: Path,
+    timeout: float,
+    write_bytecode: bool = False,
 ) -> Measurement:
-    """`python -m pytest <args>` with a fresh reports directory and the probe plugin."""
+    """`python -m pytest <args>` with a fresh reports directory and the probe plugin.
+
+    `write_bytecode` lets the run cache compiled modules (and pytest's rewritten asserts)
+    even where PYTHONDONTWRITEBYTECODE is set; the timed runs leave the environment as it is.
+    """
     run_dir = Path(tempfile.mkdtemp(prefix="run-", dir=workdir))
     reports = run_dir / "reports"
     probe_out = run_dir / "probe.json"
     env = dict(os.environ)
+    if write_bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCH_DIR), env.get("PYTHONPATH")]))
     env["BENCH_PROBE_OUT"] = str(probe_out)
     command = [str(VENV_BIN / "python"), "-m", "pytest", "-p", "bench_probe"]
@@ -200,8 +210,10 @@ def run_schemathesis(
 def phases(marks: dict[str, float], spawned: float, exited: float | None) -> dict[str, float]:
     """Seconds spent in each stage of a run, from the probe's stamps (one monotonic clock).
 
-    For an xdist worker, start-up counts from the spawn of the whole run: it is when the
-    worker could first take a case.
+    `to_first_case` is not a stage but their sum up to the first case: from the spawn of the
+    process to the start of the cases, what a user waits before anything is checked. For an
+    xdist worker, start-up counts from the spawn of the whole run: it is when the worker
+    could first take a case.
     """
 
     def span(start: float | None, end: float | None) -> float | None:
@@ -212,6 +224,7 @@ def phases(marks: dict[str, float], spawned: float, exited: float | None) -> dic
         "collection": span(marks.get("collection_start"), marks.get("collection_end")),
         "cases": span(marks.get("cases_start"), marks.get("cases_end")),
         "reports_and_exit": span(marks.get("cases_end"), exited),
+        "to_first_case": span(spawned, marks.get("cases_start")),
     }
     return {k: v for k, v in stages.items() if v is not None}
 

@@ -1,6 +1,7 @@
-"""What a run of the suite costs: time, requests, completions, overhead, parallel speed-up.
+"""What a run of the suite costs: time, requests, completions, overhead, start-up, scaling.
 
-    .venv/bin/python benchmarks/run.py [--repeat=3] [--delay-ms=50] [--quick]
+    .venv/bin/python benchmarks/run.py [--repeat=3] [--delay-ms=50] [--quick] [--no-scaling]
+                                       [--compare=FILE|none]
     make bench
 
 The suite is run nightly against paid, rate-limited vendors, so its users need to know how
@@ -14,16 +15,29 @@ and on loopback only:
 - requests sent (counted by the server, cross-checked with compliance.json), completions
   created, and the floor of requests the requirements need (measure.request_floor);
 - the overhead ratio: wall time / (requests x median latency of a bare httpx request to the
-  same server), 1.0 being the limit of a sequential run; the same for `schemathesis run` on
-  the same spec and example budget, as the peer baseline;
+  same server), 1.0 being the limit of a sequential run, and "vs floor", the same with the
+  floor of requests; the same for `schemathesis run` on the same spec and example budget,
+  as the peer baseline;
+- start-up: from the spawn of the process to the first case, for the embedded runs and for
+  a small selection (`-m limits --no-fuzz`), and whether Schemathesis, Hypothesis and the
+  SDK were already imported by then (bench_probe.WATCHED_MODULES);
+- the cost of more power: the vendor-like run at other example budgets (SCALING_EXAMPLES,
+  beside the default budget's row), and the requests and seconds each added example costs;
 - `pytest -n 2`: the speed-up, and whether the run works (exit 0, one merged report);
 - the reference server's updates per second and p50/p99 latency under a bounded load.
 
 Each figure is the median of up to `--repeat` runs, interleaved so drift hits all alike; once
 `--budget-s` is spent no new repetition starts (the table says how many runs each figure
-had). Every run is a subprocess with a timeout, and every server the benchmark starts stops
-with it. It prints a table and writes reports/bench.json. It asserts nothing: the targets
-(TARGET_*) are printed next to the measurements.
+had). The scaling runs come after, once each: they have no target, so the time goes to the
+figures that have. Before the timed runs, one untimed run compiles and caches every module
+a run imports (pytest's rewritten asserts too), even where PYTHONDONTWRITEBYTECODE is set:
+the timed runs then find them cached, as anyone running the suite a second time does, and
+start-up measures the suite's imports rather than this machine's setting.
+
+Every run is a subprocess with a timeout, and every server the benchmark starts stops with
+it. It prints a table, with the figures of the previous bench.json beside the new ones
+(`--compare`), and writes reports/bench.json. It asserts nothing: the targets (targets.py)
+are printed next to the measurements.
 """
 
 from __future__ import annotations
@@ -32,6 +46,7 @@ import argparse
 import importlib.metadata
 import importlib.util
 import json
+import math
 import os
 import platform
 import secrets
@@ -44,8 +59,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
+from compare import load_previous, provenance
 from loadgen import bare_latency, create_stored, nodelay_client, run_load
 from loopback import LoopbackServer
 from measure import (
@@ -56,14 +72,20 @@ from measure import (
     run_schemathesis,
     run_suite,
 )
+from tables import table
+from targets import targets
 
 from conformance.fuzz.settings import DEFAULT_EXAMPLES
 
 MODEL = "bench-model"
-# What a run should cost (a vendor's nightly gate): printed beside the figures, never asserted.
-TARGET_OVERHEAD = 1.3
-TARGET_EMBEDDED_S = 20.0
-TARGET_COMPLETIONS = 3
+# The example budgets of the scaling rows, beside the run's own budget (the `latency` row):
+# from below the default to five times it, enough to see whether the cost grows linearly.
+SCALING_EXAMPLES: Final = (10, 50, 100)
+QUICK_SCALING_EXAMPLES: Final = (10, 50)
+# The runs whose start-up is printed as its own section, in that order.
+STARTUP_RUNS: Final = ("embedded_no_fuzz", "embedded", "startup")
+NO_FUZZ: Final = ("--no-fuzz",)
+LIMITS: Final = ("-m", "limits", "--no-fuzz")
 
 
 @dataclass
@@ -158,32 +180,40 @@ def scenarios(
     workdir: Path,
 ) -> list[Scenario]:
     """Every configuration to time, in table order; the embedded server uses the 0 ms
-    loopback server's latency (the same reference code, in its own process)."""
+    loopback server's latency (the same reference code, in its own process). Priorities put
+    the figures that have targets first."""
     vendor = vendor_args(late, keys)
     ms = f"{options.delay_ms:g} ms server"
 
-    def suite(args: list[str], server: LoopbackServer | None) -> Callable[[], Measurement]:
-        return lambda: run_suite(args, server, workdir, options.timeout)
+    def suite(args: Sequence[str], server: LoopbackServer | None) -> Callable[[], Measurement]:
+        return lambda: run_suite(list(args), server, workdir, options.timeout)
 
+    embedded, slow = latency
     plan = [
-        Scenario("embedded", "embedded, default", 0, latency[0], suite([], None)),
-        Scenario(
-            "embedded_no_fuzz", "embedded, --no-fuzz", 3, latency[0], suite(["--no-fuzz"], None)
-        ),
-        Scenario("latency", f"{ms}, default", 1, latency[1], suite(vendor, late)),
-        Scenario(
-            "latency_no_fuzz",
-            f"{ms}, --no-fuzz",
-            2,
-            latency[1],
-            suite([*vendor, "--no-fuzz"], late),
-        ),
+        Scenario("embedded", "embedded, default", 0, embedded, suite([], None)),
+        Scenario("embedded_no_fuzz", "embedded, --no-fuzz", 2, embedded, suite(NO_FUZZ, None)),
+        # Start-up alone: a dozen quick cases that need neither fuzzing nor the SDK.
+        Scenario("startup", "embedded, -m limits --no-fuzz", 3, embedded, suite(LIMITS, None)),
+        Scenario("latency", f"{ms}, default", 1, slow, suite(vendor, late)),
+        Scenario("latency_no_fuzz", f"{ms}, --no-fuzz", 4, slow, suite([*vendor, *NO_FUZZ], late)),
     ]
     if has_xdist():
         xdist = suite(["-n", "2"], None)
-        plan.append(Scenario("embedded_xdist", "embedded, -n 2", 6, latency[0], xdist))
+        plan.append(Scenario("embedded_xdist", "embedded, -n 2", 7, embedded, xdist))
         xdist = suite([*vendor, "-n", "2"], late)
-        plan.append(Scenario("latency_xdist", f"{ms}, -n 2", 5, latency[1], xdist))
+        plan.append(Scenario("latency_xdist", f"{ms}, -n 2", 6, slow, xdist))
+    plan.append(peer_scenario(options, late, keys, slow, workdir))
+    return plan
+
+
+def peer_scenario(
+    options: argparse.Namespace,
+    late: LoopbackServer,
+    keys: list[str],
+    latency_s: float,
+    workdir: Path,
+) -> Scenario:
+    """`schemathesis run` at the latency server, on a completion stored for it."""
     with nodelay_client(late.base_url, keys[0]) as client:
         completion_id = create_stored(client, MODEL)
     examples, _ = fuzz_budget()
@@ -191,8 +221,42 @@ def scenarios(
     def cli() -> Measurement:
         return run_schemathesis(late, keys[0], completion_id, examples, workdir, options.timeout)
 
-    plan.append(Scenario("schemathesis", f"schemathesis run, {ms}", 4, latency[1], cli))
-    return plan
+    label = f"schemathesis run, {options.delay_ms:g} ms server"
+    return Scenario("schemathesis", label, 5, latency_s, cli)
+
+
+def scaling_points(options: argparse.Namespace, examples: int) -> list[int]:
+    """The example budgets to run besides the run's own, which the `latency` row measures."""
+    if options.no_scaling:
+        return []
+    chosen = QUICK_SCALING_EXAMPLES if options.quick else SCALING_EXAMPLES
+    return sorted({n for n in chosen if n != examples})
+
+
+def scaling_plan(
+    options: argparse.Namespace,
+    late: LoopbackServer,
+    keys: list[str],
+    latency_s: float,
+    workdir: Path,
+) -> dict[int, Scenario]:
+    """The vendor-like run (the `latency` row's arguments) at each other example budget.
+
+    A larger budget takes longer, so its timeout grows with it: a timeout is there to stop
+    a hung run, not a slow one.
+    """
+    vendor = vendor_args(late, keys)
+    examples, _ = fuzz_budget()
+
+    def suite(n: int) -> Callable[[], Measurement]:
+        timeout = options.timeout * max(1.0, n / examples)
+        return lambda: run_suite([*vendor, f"--fuzz-examples={n}"], late, workdir, timeout)
+
+    label = f"{options.delay_ms:g} ms server, --fuzz-examples="
+    return {
+        n: Scenario(f"examples_{n}", f"{label}{n}", 9, latency_s, suite(n))
+        for n in scaling_points(options, examples)
+    }
 
 
 def repeat(plan: list[Scenario], times: int, deadline: float) -> dict[str, list[Measurement]]:
@@ -239,21 +303,36 @@ def summarise(runs: list[Measurement], latency_s: float) -> dict[str, Any]:
     }
     if requests:
         out["overhead_ratio"] = round(wall / (median(requests) * latency_s), 2)
-    first = runs[0]
-    if first.served is not None:
-        out["served_by_kind"] = first.served["kinds"]
-    if first.probe is not None:
-        stages = [r.probe["phases"] for r in runs if r.probe]
-        out["phases_s"] = {k: round(median([s[k] for s in stages if k in s]), 3) for k in stages[0]}
-        if first.probe["workers"]:
-            out["worker_phases_s"] = first.probe["workers"]
-        if first.probe["durations"]:  # cases ran in this process (not under xdist)
-            out["case_costs"] = case_costs(first.probe)
-            out["floor"] = request_floor(first.probe)
-            floor = out["floor"]["floor"]
-            out["overhead_vs_floor"] = round(wall / (floor * latency_s), 2) if floor else None
+    if runs[0].served is not None:
+        out["served_by_kind"] = runs[0].served["kinds"]
+    if runs[0].probe is not None:
+        out.update(probed(runs, latency_s, out["requests"]))
     if any(r.rc != 0 for r in runs):
         out["failed_output_tail"] = next(r.output_tail for r in runs if r.rc != 0)[-1500:]
+    return out
+
+
+def probed(runs: list[Measurement], latency_s: float, requests: int | None) -> dict[str, Any]:
+    """What the probe inside the runs saw: the phases (medians), and from the first run the
+    imports done before the first case, where the case time went and the floor of requests."""
+    first = runs[0]
+    assert first.probe is not None
+    stages = [r.probe["phases"] for r in runs if r.probe]
+    out: dict[str, Any] = {
+        "phases_s": {k: round(median([s[k] for s in stages if k in s]), 3) for k in stages[0]}
+    }
+    if first.probe["workers"]:
+        out["worker_phases_s"] = first.probe["workers"]
+    if not first.probe["durations"]:  # under xdist the cases ran in the workers
+        return out
+    out["modules_at_first_case"] = first.probe.get("modules_at_first_case")
+    out["case_costs"] = case_costs(first.probe)
+    out["floor"] = request_floor(first.probe)
+    floor = out["floor"]["floor"]
+    wall = median([r.wall_s for r in runs])
+    out["overhead_vs_floor"] = round(wall / (floor * latency_s), 2) if floor else None
+    if floor and requests:
+        out["requests_per_floor"] = round(requests / floor, 2)
     return out
 
 
@@ -279,49 +358,144 @@ def xdist_check(parallel: dict[str, Any], sequential: dict[str, Any]) -> dict[st
 def measure_all(options: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Every figure of the benchmark, as the JSON it writes; the servers stop on the way out."""
     started = time.monotonic()
-    deadline = started + options.budget_s
-    examples, examples_source = fuzz_budget()
     keys = [f"sk-bench-{secrets.token_hex(12)}", f"sk-bench-other-{secrets.token_hex(12)}"]
-    result: dict[str, Any] = {"machine": machine(), "settings": {}}
+    result: dict[str, Any] = {"machine": machine(), "settings": settings(options)}
     with (
         LoopbackServer(0, keys) as bare,
         LoopbackServer(options.delay_ms, keys) as late,
     ):
-        samples = 10 if options.quick else 40
-        latency = {
-            "loopback_0ms": bare_latency(bare.base_url, keys[0], samples * 5),
-            f"loopback_{options.delay_ms:g}ms": bare_latency(late.base_url, keys[0], samples),
-        }
-        bare_0 = latency["loopback_0ms"]["median_s"]
-        bare_late = latency[f"loopback_{options.delay_ms:g}ms"]["median_s"]
+        latency = bare_latencies(options, bare, late, keys[0])
         result["bare_request_latency"] = latency
-        # One untimed collection first: every module the runs import is then read once and
-        # in the OS cache, as for anyone running the suite a second time.
-        run_suite(["--collect-only", "-q"], None, workdir, options.timeout)
-        plan = scenarios(options, late, keys, (bare_0, bare_late), workdir)
-        runs = repeat(plan, options.repeat, deadline)
-        figures = {s.key: {"label": s.label, **summarise(runs[s.key], s.latency_s)} for s in plan}
-        result["runs"] = figures
-        result["settings"] = {
-            "repeat": options.repeat,
-            "delay_ms": options.delay_ms,
-            "fuzz_examples": examples,
-            "fuzz_examples_source": examples_source,
-        }
+        speeds = (latency["loopback_0ms"]["median_s"], latency[late_key(options)]["median_s"])
+        warm_up(workdir, options.timeout)
+        plan = scenarios(options, late, keys, speeds, workdir)
+        result["runs"] = figures(plan, repeat(plan, options.repeat, started + options.budget_s))
+        extra = scaling_plan(options, late, keys, speeds[1], workdir)
+        scaled = figures(list(extra.values()), repeat(list(extra.values()), 1, math.inf))
+        measured = {n: scaled[s.key] for n, s in extra.items()}
+        if measured:
+            measured[result["settings"]["fuzz_examples"]] = result["runs"]["latency"]
+        result["scaling"] = scaling_rows(measured, result["settings"])
         threads, each = (2, 50) if options.quick else (options.load_threads, options.load_updates)
         load = run_load(bare.base_url, keys[0], threads, each, lambda: bare.stats()["cpu_s"])
         result["reference_load"] = load.as_dict()
-    for parallel, sequential in (("embedded_xdist", "embedded"), ("latency_xdist", "latency")):
-        if parallel in figures:
-            result.setdefault("xdist", {})[sequential] = xdist_check(
-                figures[parallel], figures[sequential]
-            )
-    result["fuzz_cases_alone"] = marginal(
-        figures["latency"], figures["latency_no_fuzz"], latency[f"loopback_{options.delay_ms:g}ms"]
-    )
-    result["targets"] = targets(result)
+    result.update(derived(result, latency[late_key(options)]))
     result["benchmark_wall_s"] = round(time.monotonic() - started, 1)
     return result
+
+
+def late_key(options: argparse.Namespace) -> str:
+    return f"loopback_{options.delay_ms:g}ms"
+
+
+def settings(options: argparse.Namespace) -> dict[str, Any]:
+    """How the figures were taken, for whoever reads or compares them later."""
+    examples, source = fuzz_budget()
+    points = scaling_points(options, examples)
+    return {
+        "repeat": options.repeat,
+        "delay_ms": options.delay_ms,
+        "fuzz_examples": examples,
+        "fuzz_examples_source": source,
+        "scaling_examples": sorted([*points, examples]) if points else [],
+        "bytecode": "compiled and cached by an untimed warm-up run before the timed runs",
+    }
+
+
+def bare_latencies(
+    options: argparse.Namespace, bare: LoopbackServer, late: LoopbackServer, key: str
+) -> dict[str, dict[str, float]]:
+    """What a bare request costs at each server: what the overhead ratios divide by."""
+    samples = 10 if options.quick else 40
+    return {
+        "loopback_0ms": bare_latency(bare.base_url, key, samples * 5),
+        late_key(options): bare_latency(late.base_url, key, samples),
+    }
+
+
+def warm_up(workdir: Path, timeout: float) -> None:
+    """One untimed run that imports everything a run imports (a fuzz case of each kind and
+    the SDK check, at the smallest budget) and may write bytecode: every module is then read
+    once, in the OS cache, compiled and its asserts rewritten, as for anyone running the
+    suite a second time. Without it, where PYTHONDONTWRITEBYTECODE is set, every timed run
+    would recompile everything and start-up would measure that."""
+    print("[bench] warm-up (untimed)", file=sys.stderr)
+    run_suite(["--fuzz-examples=1", "-q"], None, workdir, timeout, write_bytecode=True)
+
+
+def figures(plan: list[Scenario], runs: dict[str, list[Measurement]]) -> dict[str, Any]:
+    """Each scenario's summary under its key, with its label, in plan order."""
+    return {s.key: {"label": s.label, **summarise(runs[s.key], s.latency_s)} for s in plan}
+
+
+def scaling_rows(
+    measured: dict[int, dict[str, Any]], config: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The cost of more power: per example budget, what the vendor-like run cost, and what
+    each example added since the row before cost (requests and seconds per added example).
+    The default budget's row is the `latency` run's."""
+    rows: list[dict[str, Any]] = []
+    for n in sorted(measured):
+        f = measured[n]
+        default = " (default)" if n == config["fuzz_examples"] else ""
+        row = {
+            "examples": n,
+            "label": f"{config['delay_ms']:g} ms server, --fuzz-examples={n}{default}",
+            "repetitions": f["repetitions"],
+            "wall_s": f["wall_s"],
+            "requests": f["requests"],
+            "floor": (f.get("floor") or {}).get("floor"),
+            "requests_per_floor": f.get("requests_per_floor"),
+            "overhead_ratio": f.get("overhead_ratio"),
+            "overhead_vs_floor": f.get("overhead_vs_floor"),
+            "to_first_case_s": (f.get("phases_s") or {}).get("to_first_case"),
+            "completions_created": f["completions_created"],
+            "exit_codes": f["exit_codes"],
+        }
+        row["per_added_example"] = per_added_example(rows[-1] if rows else None, row)
+        rows.append(row)
+    return rows
+
+
+def per_added_example(before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, Any]:
+    """Δrequests/Δexamples and Δwall/Δexamples between two consecutive scaling rows: constant
+    if a run's cost grows linearly with its budget."""
+    if before is None:
+        return {"requests": None, "wall_s": None}
+    added = after["examples"] - before["examples"]
+    requests = None
+    if after["requests"] is not None and before["requests"] is not None:
+        requests = round((after["requests"] - before["requests"]) / added, 2)
+    return {"requests": requests, "wall_s": round((after["wall_s"] - before["wall_s"]) / added, 3)}
+
+
+def derived(result: dict[str, Any], late_latency: dict[str, Any]) -> dict[str, Any]:
+    """The figures computed from the runs': xdist's check, the fuzz cases' own cost, the
+    start-up section and the targets."""
+    runs = result["runs"]
+    out: dict[str, Any] = {}
+    for parallel, sequential in (("embedded_xdist", "embedded"), ("latency_xdist", "latency")):
+        if parallel in runs:
+            check = xdist_check(runs[parallel], runs[sequential])
+            out.setdefault("xdist", {})[sequential] = check
+    out["fuzz_cases_alone"] = marginal(runs["latency"], runs["latency_no_fuzz"], late_latency)
+    out["startup"] = startup(runs)
+    out["targets"] = targets({**result, **out})
+    return out
+
+
+def startup(runs: dict[str, Any]) -> dict[str, Any]:
+    """From the spawn to the first case, and which heavy modules were imported by then."""
+    out: dict[str, Any] = {}
+    for key in STARTUP_RUNS:
+        if key in runs:
+            f = runs[key]
+            out[key] = {
+                "label": f["label"],
+                "to_first_case_s": (f.get("phases_s") or {}).get("to_first_case"),
+                "modules_loaded_at_first_case": f.get("modules_at_first_case"),
+            }
+    return out
 
 
 def marginal(full: dict[str, Any], without: dict[str, Any], bare: dict[str, Any]) -> dict[str, Any]:
@@ -337,196 +511,30 @@ def marginal(full: dict[str, Any], without: dict[str, Any], bare: dict[str, Any]
     }
 
 
-def targets(result: dict[str, Any]) -> dict[str, Any]:
-    """The targets next to the figures (not asserted: a benchmark reports)."""
-    runs = result["runs"]
-    overhead = runs["latency"].get("overhead_ratio")
-    embedded = runs["embedded"]["wall_s"]
-    # What a vendor is billed for: the run against the latency server is a vendor run (the
-    # embedded run also runs the stateful fuzz case, which creates completions for free).
-    created = runs["latency"]["completions_created"]
-    return {
-        "overhead_ratio_vs_latency_server": {
-            "target": f"<= {TARGET_OVERHEAD}",
-            "figure": overhead,
-            "met": overhead is not None and overhead <= TARGET_OVERHEAD,
-        },
-        "embedded_default_wall_s": {
-            "target": f"< {TARGET_EMBEDDED_S:g}",
-            "figure": embedded,
-            "met": embedded < TARGET_EMBEDDED_S,
-        },
-        "completions_created": {
-            "target": f"<= {TARGET_COMPLETIONS}",
-            "figure": created,
-            "met": created is not None and created <= TARGET_COMPLETIONS,
-        },
-    }
-
-
-# --- output --------------------------------------------------------------------------------
-def _cell(value: Any, spec: str = "") -> str:
-    if value is None:
-        return "-"
-    return format(value, spec) if spec else str(value)
-
-
-def table(result: dict[str, Any]) -> str:
-    """The figures as text: what `make bench` prints."""
-    runs = list(result["runs"].values())
-    parts = [
-        _preamble(result),
-        _runs_table(runs),
-        _phases_table(runs),
-        _notes(result, runs),
-        _requests_at_latency(result),
-        _reference_load(result["reference_load"]),
-        _targets(result["targets"]),
-    ]
-    return "\n".join(line for part in parts for line in part)
-
-
-def _preamble(result: dict[str, Any]) -> list[str]:
-    """The machine, the repetitions and the bare request latency the ratios divide by."""
-    m, s = result["machine"], result["settings"]
-    lat = result["bare_request_latency"]
-    return [
-        f"machine: {m['nproc']} cores, {m['cpu_model']}, Python {m['python']}, {m['date']} "
-        f"(commit {m['git_commit']}, {m['git_dirty_files']} uncommitted files)",
-        f"up to {s['repeat']} runs each (n; medians), within the time budget; fuzz budget: "
-        f"{s['fuzz_examples']} examples ({s['fuzz_examples_source']})",
-        "bare httpx request, median: "
-        + ", ".join(
-            f"{k.removeprefix('loopback_')} server {v['median_s'] * 1000:.2f} ms"
-            for k, v in lat.items()
-        ),
-    ]
-
-
-def _runs_table(runs: list[dict[str, Any]]) -> list[str]:
-    """One row per scenario: time, requests, completions, overhead, exit codes."""
-    header = (
-        f"{'run':<34} {'n':>2} {'wall s':>7} {'CPU s':>6} {'requests':>8} {'floor':>6} "
-        f"{'created':>7} {'overhead':>8} {'vs floor':>8} {'exit':>6}"
-    )
-    lines = ["", header, "-" * len(header)]
-    for figures in runs:
-        floor = figures.get("floor", {}).get("floor")
-        rcs = ",".join(str(rc) for rc in figures["exit_codes"])
-        lines.append(
-            f"{figures['label']:<34} {figures['repetitions']:>2} "
-            f"{figures['wall_s']:>7.2f} {figures['cpu_s']:>6.1f} "
-            f"{_cell(figures['requests']):>8} {_cell(floor):>6} "
-            f"{_cell(figures['completions_created']):>7} "
-            f"{_cell(figures.get('overhead_ratio'), '.2f'):>8} "
-            f"{_cell(figures.get('overhead_vs_floor'), '.2f'):>8} {rcs:>6}"
-        )
-    return lines
-
-
-def _phases_table(runs: list[dict[str, Any]]) -> list[str]:
-    """Where each scenario's wall time goes, and when xdist workers were ready."""
-    header = (
-        f"{'where the wall time goes (s)':<34} {'start-up':>8} {'collect':>7} {'cases':>6} "
-        f"{'reports':>7}  xdist workers ready at"
-    )
-    lines = ["", header, "-" * len(header)]
-    for figures in runs:
-        if "phases_s" not in figures:
-            continue
-        p = figures["phases_s"]
-        workers = ", ".join(
-            f"{name} {w.get('start_up', 0) + w.get('collection', 0):.1f}"
-            for name, w in figures.get("worker_phases_s", {}).items()
-        )
-        lines.append(
-            f"{figures['label']:<34} {_cell(p.get('start_up'), '.2f'):>8} "
-            f"{_cell(p.get('collection'), '.2f'):>7} {_cell(p.get('cases'), '.2f'):>6} "
-            f"{_cell(p.get('reports_and_exit'), '.2f'):>7}  {workers}"
-        )
-    return lines
-
-
-def _notes(result: dict[str, Any], runs: list[dict[str, Any]]) -> list[str]:
-    """What the ratios mean, the machine's load, xdist and the fuzz cases' own cost."""
-    m, s = result["machine"], result["settings"]
-    lines = [
-        "",
-        "overhead = wall / (requests x median bare request latency of that server), 1.0 = the "
-        "limit of a sequential run;\nvs floor = the same with the floor of requests instead; "
-        "embedded rows use the 0 ms loopback server's latency",
-    ]
-    worst = max(f["load_avg_max"] for f in runs)
-    if worst > m["nproc"]:
-        lines.append(
-            f"NOTE: load average up to {worst:.1f} on {m['nproc']} cores during the runs: other "
-            "work competed for the CPU; wall times are inflated, CPU seconds much less"
-        )
-    for name, check in result.get("xdist", {}).items():
-        lines.append(
-            f"-n 2 vs sequential ({name}): speed-up x{check['speed_up']}, "
-            f"{'works' if check['works'] else 'BROKEN'} (exit 0: {check['exit_0']}, one "
-            f"compliance.json: {check['one_compliance_json']}, all cases merged: "
-            f"{check['all_cases_merged']}, request totals agree: {check['request_totals_agree']}"
-            f"), completions created {check['completions_created']}"
-        )
-    alone = result.get("fuzz_cases_alone")
-    if alone:
-        lines.append(
-            f"fuzz cases alone at the {s['delay_ms']:g} ms server (default - --no-fuzz): "
-            f"+{alone['wall_s']:.2f} s for +{alone['requests']} requests, overhead "
-            f"{_cell(alone['overhead_ratio'], '.2f')}; schemathesis run: "
-            f"{_cell(result['runs']['schemathesis'].get('overhead_ratio'), '.2f')}"
-        )
-    return lines
-
-
-def _requests_at_latency(result: dict[str, Any]) -> list[str]:
-    """The requests the vendor-like run sent against its floor, and where its time went."""
-    late, delay = result["runs"]["latency"], result["settings"]["delay_ms"]
-    if "floor" not in late:
-        return []
-    f = late["floor"]
-    lines = [
-        f"requests at the {delay:g} ms server: {f['sent']} sent, floor {f['floor']} "
-        f"= {f['floor_cases']} hand-written cases + {f['floor_fixtures']} creates/deletes + "
-        f"{f['floor_fuzz']} distinct fuzz inputs and read-backs (fuzz sent {f['fuzz_sent']})",
-        "  by kind: " + ", ".join(f"{k} {v}" for k, v in f["by_kind"].items()),
-    ]
-    for group, c in late.get("case_costs", {}).items():
-        lines.append(
-            f"  {group}: {c['count']} cases, {c['time_s']:.2f} s = {c['requests']} requests "
-            f"{c['wire_s']:.2f} s on the wire ({_cell(c['wire_per_request_ms'], '.1f')} "
-            f"ms each) + {c['own_s']:.2f} s in the suite"
-        )
-    return lines
-
-
-def _reference_load(load: dict[str, Any]) -> list[str]:
-    return [
-        f"reference server: {load['updates_per_s']:.0f} updates/s ({load['threads']} threads x "
-        f"{load['updates_each']}), p50 {load['p50_ms']:.2f} ms, p99 {load['p99_ms']:.2f} ms, "
-        f"errors {load['errors']}",
-        f"  server busy {_cell(load['server_cpu_share'], '.0%')} of one core, "
-        f"{_cell(load['server_cpu_ms_per_update'])} ms CPU per update: about "
-        f"{_cell(load['server_updates_per_core_s'], '.0f')} updates/s per core if saturated",
-    ]
-
-
-def _targets(targets: dict[str, Any]) -> list[str]:
-    lines = ["targets (figures, not asserted):"]
-    for name, t in targets.items():
-        lines.append(
-            f"  {name}: {t['figure']} (target {t['target']}) {'met' if t['met'] else 'NOT met'}"
-        )
-    return lines
-
-
-def main(argv: list[str] | None = None) -> int:
+def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--delay-ms", type=float, default=50.0, help="latency the server adds")
-    parser.add_argument("--quick", action="store_true", help="1 repetition, a tiny load")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="1 repetition, a tiny load, scaling at "
+        + ", ".join(map(str, QUICK_SCALING_EXAMPLES))
+        + " examples only (beside the default budget's row)",
+    )
+    parser.add_argument(
+        "--no-scaling",
+        action="store_true",
+        help="skip the runs at other example budgets ("
+        + ", ".join(map(str, SCALING_EXAMPLES))
+        + "): the longest part of a full run",
+    )
+    parser.add_argument(
+        "--compare",
+        metavar="FILE",
+        help="a previous bench.json to print beside the new figures (default: the --output "
+        "file, read before it is overwritten, if it exists); 'none' to compare with nothing",
+    )
     parser.add_argument("--load-threads", type=int, default=4)
     parser.add_argument("--load-updates", type=int, default=250, help="updates per thread")
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per subprocess")
@@ -535,11 +543,29 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     if options.quick:
         options.repeat = 1
+    if options.compare not in (None, "none") and not Path(options.compare).is_file():
+        parser.error(f"--compare: {options.compare} is not a file")
+    return options
+
+
+def compare_path(options: argparse.Namespace) -> Path | None:
+    """The previous figures' file: --compare's, none, or by default the one about to be
+    overwritten."""
+    if options.compare == "none":
+        return None
+    return Path(options.compare) if options.compare else Path(options.output)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse(argv)
+    path = compare_path(options)
+    previous, why_not = load_previous(path)  # before the new figures overwrite it
     with tempfile.TemporaryDirectory(prefix="ucc-bench-") as tmp:
         result = measure_all(options, Path(tmp))
+    result["compared_with"] = provenance(path, previous) if path and previous else None
     options.output.parent.mkdir(parents=True, exist_ok=True)
     options.output.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print(table(result))
+    print(table(result, previous, why_not))
     print(f"\nwritten: {options.output}")
     return 0
 
