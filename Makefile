@@ -38,7 +38,7 @@ lint: $(STAMP)
 test: $(STAMP) lint
 	$(BIN)/python -m pytest tests -n 2 $(ARGS)
 
-# Time, requests, completions and overhead of a run (benchmarks/run.py): ~5 min, loopback only.
+# Time, requests, start-up, scaling and overhead of a run (benchmarks/run.py): ~6 min, loopback only.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py $(ARGS)
 
