@@ -285,14 +285,17 @@ class Fuzzer:
         def now() -> Any:
             return read_back(self.target, self._completion(), self._last_write(), sent)
 
+        self._judge_state(READ_BACK, case, now, "a generated")
+
+    def _judge_state(self, name: str, case: Case[Any], judge: Callable[[], Any], after: str) -> Any:
+        """A state check of the case's request (`_state`); its failure says after what input."""
         with self._recording():
             try:
-                self._state(READ_BACK, case, now)
+                return self._state(name, case, judge)
             except ConformanceFailure as failure:
                 raise self.fail(
                     ConformanceFailure(
-                        f"{failure.message} (a generated {origin(case)})",
-                        self._with_state(failure),
+                        f"{failure.message} ({after} {origin(case)})", self._with_state(failure)
                     )
                 ) from None
 
@@ -378,16 +381,9 @@ class Fuzzer:
         """After a refused update the stored metadata is what it was (the known state was
         confirmed visible before the update, so one read tells)."""
         before = self.known_state()
-        with self._recording():
-            try:
-                self._state(UNCHANGED, case, lambda: self._unchanged_since(before))
-            except ConformanceFailure as failure:
-                raise self.fail(
-                    ConformanceFailure(
-                        f"{failure.message} (after a refused generated {origin(case)})",
-                        self._with_state(failure),
-                    )
-                ) from None
+        self._judge_state(
+            UNCHANGED, case, lambda: self._unchanged_since(before), "after a refused generated"
+        )
 
     def open_because_merged(self, case: Case[Any]) -> str | None:
         """On a merging target, a valid update may be refused for the stored map's size."""
