@@ -16,6 +16,7 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 
+from conformance.client import Exchange
 from conformance.failures import ConformanceFailure
 from conformance.fuzz.answers import READ_BACK, Answers, request_key
 from conformance.reference import ReferenceApi
@@ -78,3 +79,25 @@ def test_a_state_check_failure_learned_once_is_raised_on_every_recall() -> None:
         with pytest.raises(ConformanceFailure) as raised:
             answers.recall(READ_BACK, key)
         assert raised.value is failure
+
+
+def test_an_accepted_request_leaves_the_stored_state_unknown_and_a_refused_one_does_not() -> None:
+    """A probe without a key that a target accepts writes as much as the case's own update."""
+    answers = Answers(known={"metadata": {"k": "v"}})
+
+    def exchange(status: int) -> Exchange:
+        return Exchange("POST", "http://t/x", {}, b"{}", status=status)
+
+    answers.keep(request_key("POST", "/x", b"{}", {}), exchange(401))
+    assert answers.known == {"metadata": {"k": "v"}}
+    answers.keep(request_key("POST", "/x", b"{}", {}), exchange(200))
+    assert answers.known is None
+
+
+def test_a_transport_failure_is_not_kept_as_an_answer() -> None:
+    answers = Answers()
+    key = request_key("POST", "/x", b"{}", {})
+
+    answers.keep(key, Exchange("POST", "http://t/x", {}, b"{}", error="timed out"))
+
+    assert answers.answer(key) is None

@@ -77,10 +77,13 @@ class Answers:
             self.before_sending(body)
 
     def keep(self, key: RequestKey, exchange: Exchange) -> None:
-        """An answer received; a transport failure is not an answer and is never kept."""
+        """An answer received; a transport failure is not an answer and is never kept. An
+        accepted request (an authentication probe's too) may have changed the stored state."""
         self.last = Sent(key, replayed=False)
         if exchange.error is None:
             self._answers[key] = exchange
+        if exchange.status is not None and 200 <= exchange.status < 300:
+            self.known = None
 
     def forget(self, key: RequestKey) -> None:
         """Send this request again: what was kept of it does not serve the case now asking."""

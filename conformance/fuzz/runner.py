@@ -223,9 +223,7 @@ class Fuzzer:
         assert self.sent is not None  # only called after a send that reached the target
         key, status = self.sent.key, self.status(response)
         accepted = 200 <= status < 300
-        before = self.answers.known
-        if accepted:
-            self.forget_state()
+        before = self.answers.known  # forgotten already if the request was accepted
         if self.stored is None:
             return
         body = body_of(case)
