@@ -75,6 +75,11 @@ class Target:
         self._made: dict[str, Any] = {}
         self._to_delete: list[str] = []
 
+    @property
+    def absent_id(self) -> str:
+        """An id no completion of the run has: the suite never creates it."""
+        return f"chatcmpl-uccmissing{self.nonce}"
+
     def unique(self, label: str) -> str:
         """A value no earlier write of the run used: a state the suite puts a completion in
         must not be mistaken for an earlier, identical one that a lagging store still shows

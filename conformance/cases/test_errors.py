@@ -67,7 +67,7 @@ def test_client_error_carries_an_error_object_with_a_message(
     with a JSON body {"error": {"message", "type", "param", "code"}} (the ErrorResponse of the
     official OpenAPI document). Every 4xx answer carries at least the error object and its
     message."""
-    completion_id = stored.id if completion == "stored" else f"chatcmpl-uccmissing{target.nonce}"
+    completion_id = stored.id if completion == "stored" else target.absent_id
     exchange = api.update(completion_id, content=content, key=key)
     expect_error_object(exchange)
 
@@ -85,6 +85,6 @@ def test_error_object_has_message_type_param_and_code(
     """SHOULD: The page documents no error format; the API it describes (OpenAI's) answers every
     error with a JSON body {"error": {"message", "type", "param", "code"}} (the ErrorResponse of
     the official OpenAPI document). The error object has all four fields."""
-    completion_id = stored.id if completion == "stored" else f"chatcmpl-uccmissing{target.nonce}"
+    completion_id = stored.id if completion == "stored" else target.absent_id
     exchange = api.update(completion_id, content=content, key=key)
     expect_error_fields(exchange, presence_judged_by="UCC-ERR-OBJECT")

@@ -12,7 +12,7 @@ from conformance.target import Target
 @pytest.mark.requirement("UCC-ID-UNKNOWN-404")
 def test_update_of_an_unknown_id_answers_404(api: Client, target: Target) -> None:
     """MUST: "The ID of the chat completion to update." """
-    exchange = api.update(f"chatcmpl-uccmissing{target.nonce}", {"metadata": {"k": "v"}})
+    exchange = api.update(target.absent_id, {"metadata": {"k": "v"}})
     expect_status(exchange, 404)
 
 
