@@ -378,18 +378,22 @@ class Fuzzer:
     def expect_unchanged(self, case: Case[Any]) -> None:
         """After a refused update the stored metadata is what it was (the known state was
         confirmed visible before the update, so one read tells)."""
-        before = self.known_state()
+        # The state from before the request; read only when this input's check was not
+        # learned when it went out (a refusal leaves the known state as it was).
         self._judge_state(
-            UNCHANGED, case, lambda: self._unchanged_since(before), "after a refused generated"
+            UNCHANGED,
+            case,
+            lambda: self._unchanged_since(self.known_state()),
+            "after a refused generated",
         )
 
     def open_because_merged(self, case: Case[Any]) -> str | None:
         """On a merging target, a valid update may be refused for the stored map's size."""
         body = body_of(case)
         metadata = body.get("metadata") if isinstance(body, dict) else None
-        refused = next((e for e in reversed(self.exchanges) if e.method == "POST"), None)
-        if not isinstance(metadata, dict) or refused is None:
+        if not isinstance(metadata, dict):
             return None
+        refused = self._last_write()
 
         def now() -> Any:
             return lacks_room(self.target, self._completion(), refused, metadata)
