@@ -15,6 +15,8 @@ MARKERS: Final = (
     "requirement(id): the catalogue requirement (specs/requirements.yaml) a case checks",
     "risky: a case that a faulty target may answer by destroying the shared completion; "
     "runs last so it cannot take the other cases down with it",
+    "sweep: a case that tells what every write of the run broke (conformance.invariants); "
+    "runs after every other case, the risky ones included",
     *(f"{area}: conformance cases of the {area} area" for area in areas()),
     *(f"{level.value.lower()}: cases of {level.value} requirements" for level in Level),
 )
@@ -50,10 +52,12 @@ def labelled(item: pytest.Item) -> Requirement | None:
     return requirement
 
 
-def in_catalogue_order(item: pytest.Item) -> tuple[bool, int]:
+def in_catalogue_order(item: pytest.Item) -> tuple[int, int]:
     """Sort key: catalogue order (the answer to a plain update first, then its round trip, so
-    the first write the run waits for is one a requirement judges), the risky cases last."""
+    the first write the run waits for is one a requirement judges), the risky cases after the
+    others, and last the sweeps, which tell what every other case's writes broke."""
     requirement = requirement_of(item)
     ids = list(catalogue())
     position = ids.index(requirement.id) if requirement is not None else len(ids)
-    return item.get_closest_marker("risky") is not None, position
+    rank = 2 if item.get_closest_marker("sweep") else 1 if item.get_closest_marker("risky") else 0
+    return rank, position

@@ -2,10 +2,9 @@
 
 Vendors store asynchronously (OpenAI has taken tens of seconds to make a stored completion
 readable), so after a write the suite polls, with backoff, up to --consistency-timeout. It polls
-only while a read still shows a state from before the write: metadata made only of pairs the run
-had sent or read before that write. A read that shows anything else (the sent pairs changed on
-the way: keys lowercased, whitespace stripped, values cut; another object; an error) cannot turn
-into the write by waiting, so it is judged at once.
+only while a read still shows a state from before the write (what a read means is decided in
+conformance.reads, for every wait); a read that shows anything else cannot turn into the write by
+waiting, so it is judged at once.
 
 A write still not visible when the bound runs out never landed, and the run remembers it: later
 waits of the same kind read once (SHORT_WAIT). A target that never persists a write then costs the
@@ -15,15 +14,14 @@ on it fail fast, naming the case where the full bound ran out.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
-from urllib.parse import unquote, urlsplit
 
 from conformance.client import Exchange
+from conformance.reads import Seen
 
 # After a write of a kind was lost, later waits of that kind read once, without waiting.
 SHORT_WAIT: Final = 0.0
@@ -33,14 +31,6 @@ OBSERVATION_FLOOR: Final = 1.0
 FIRST_PAUSE: Final = 0.25
 BACKOFF: Final = 1.5
 LONGEST_PAUSE: Final = 2.0
-
-
-class Seen(StrEnum):
-    """What one read says about the write waited for."""
-
-    READY = "ready"  # it shows the write
-    STALE = "stale"  # it still shows a state from before the write: read again
-    OTHER = "other"  # neither: judged at once
 
 
 class Kind(StrEnum):
@@ -168,67 +158,3 @@ class Consistency:
                 for kind, bound, requirement in self.never_visible
             ],
         }
-
-
-class PairLog:
-    """Every metadata pair the run sent to or read from each completion, with the sequence
-    number of the request that first carried it: what "a state from before the write" may
-    hold. Fed with every exchange the run's Client returns (its observer)."""
-
-    def __init__(self, base_url: str) -> None:
-        self.prefix = urlsplit(base_url.rstrip("/")).path + "/chat/completions/"
-        self.first: dict[str, dict[tuple[str, str], int]] = {}
-
-    def record(self, exchange: Exchange) -> None:
-        completion_id = self._completion_of(exchange.url)
-        if completion_id is None:
-            return
-        if exchange.method == "POST":
-            metadata = _metadata(_lenient_json(exchange.request_body))
-        elif exchange.method == "GET" and exchange.status == 200:
-            metadata = _metadata(exchange.json_object())
-        else:
-            return
-        seen = self.first.setdefault(completion_id, {})
-        for pair in _pairs(metadata):
-            seen.setdefault(pair, exchange.seq)
-
-    def from_before(self, completion_id: str, metadata: Any, write: Exchange) -> bool:
-        """True when every pair of `metadata` was sent or read before `write` was sent."""
-        if metadata is None:
-            return True
-        if not isinstance(metadata, dict):
-            return False
-        seen = self.first.get(completion_id, {})
-        return all(
-            isinstance(v, str) and seen.get((k, v), write.seq) < write.seq
-            for k, v in metadata.items()
-        )
-
-    def _completion_of(self, url: str) -> str | None:
-        path = urlsplit(url).path
-        if not path.startswith(self.prefix):
-            return None
-        rest = path[len(self.prefix) :]
-        return unquote(rest) if rest and "/" not in rest else None
-
-
-def holds(metadata: Any, pairs: dict[str, str]) -> bool:
-    """True when `metadata` is a map holding every pair of `pairs` exactly."""
-    return isinstance(metadata, dict) and all(metadata.get(k) == v for k, v in pairs.items())
-
-
-def _lenient_json(data: bytes | None) -> Any:
-    try:
-        return json.loads(data) if data else None
-    except (UnicodeDecodeError, ValueError):
-        return None
-
-
-def _metadata(body: Any) -> Any:
-    return body.get("metadata") if isinstance(body, dict) else None
-
-
-def _pairs(metadata: Any) -> Iterable[tuple[str, str]]:
-    if isinstance(metadata, dict):
-        yield from ((k, v) for k, v in metadata.items() if isinstance(v, str))

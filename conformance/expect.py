@@ -15,21 +15,8 @@ import pytest
 from conformance.client import Exchange, UnreadableBody
 from conformance.consistency import Waited
 from conformance.failures import ConformanceFailure, Inconclusive
+from conformance.invariants import DOCUMENTED_FIELDS, Finding, distinct
 from conformance.mechanisms import because, note
-
-# The fields of the chat completion object the page documents; an update must leave every one
-# of them but metadata as it was ("the only supported modification is to update the metadata
-# field"). Undocumented extras such as request_id may legitimately differ per response.
-DOCUMENTED_FIELDS = (
-    "id",
-    "object",
-    "created",
-    "model",
-    "choices",
-    "usage",
-    "system_fingerprint",
-    "service_tier",
-)
 
 
 def expect_status(exchange: Exchange, status: int) -> None:
@@ -182,18 +169,6 @@ def _field(obj: Mapping[str, Any], name: str) -> str:
     return f"{obj[name]!r:.120}" if name in obj else "(absent)"
 
 
-def expect_metadata_unchanged(
-    before: Mapping[str, Any], after: Mapping[str, Any], exchanges: tuple[Exchange, ...]
-) -> None:
-    """The stored metadata after a rejected or unauthorised update is what it was before."""
-    if before.get("metadata") != after.get("metadata"):
-        raise ConformanceFailure(
-            "the refused update changed the stored metadata: "
-            f"before {before.get('metadata')!r:.300}, after {after.get('metadata')!r:.300}",
-            exchanges,
-        )
-
-
 def accepted_body(exchange: Exchange) -> dict[str, Any]:
     """The body of an update this case needs accepted; INCONCLUSIVE when it was not.
 
@@ -288,3 +263,26 @@ def expect_not_listed(completion_id: str, page: Exchange, write: Exchange, says:
     failure when it does not (which query, and what the completion holds instead)."""
     if completion_id in (listed_ids(page) or []):
         raise ConformanceFailure(says, (write, page))
+
+
+# --- invariants -------------------------------------------------------------------------------
+def expect_invariant_held(findings: list[Finding], writes: int) -> None:
+    """No view of a tracked completion broke the invariant after any accepted write of the run
+    (conformance.invariants); with no accepted write there was nothing to judge."""
+    if findings:
+        first, *others = findings
+        where = f" (in {first.nodeid})" if first.nodeid else ""
+        lines = [f"{len(findings)} view(s) broke it after accepted writes; {first.message}{where}"]
+        lines += [
+            f"also: {f.message}" + (f" (in {f.nodeid})" if f.nodeid else "") for f in others[:4]
+        ]
+        if len(others) > 4:
+            lines.append(f"and {len(others) - 4} more")
+        shown = first.exchanges + (others[0].exchanges[-1:] if others else ())
+        raise ConformanceFailure("\n".join(lines), distinct(*shown))
+    if writes == 0:
+        pytest.skip("no update of a completion the run tracks was accepted: nothing to judge")
+
+
+def _found(finding: Finding) -> str:
+    return finding.message + (f" (in {finding.nodeid})" if finding.nodeid else "")

@@ -22,7 +22,7 @@ from conformance.collection import (
     labelled,
     requirement_of,
 )
-from conformance.failures import NOT_RUN
+from conformance.failures import NOT_RUN, ConformanceFailure
 from conformance.judge import Ending, judge
 from conformance.options import adopt, register
 from conformance.preflight import preflight
@@ -128,6 +128,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         waived=state.waives(requirement),
         observation=item.stash.get(OBSERVATION, None),
     )
+    if report.when == "call" and state.target is not None:
+        error = ending.error
+        failed_on = error.exchanges if isinstance(error, ConformanceFailure) else ()
+        state.target.invariants.end_case(failed_on)
     judgement = judge(ending)
     if judgement is not None:
         # On the report for the verdict and the HTML row; on the item for JUnit, which
@@ -159,11 +163,25 @@ def pytest_report_teststatus(
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Tell the run's waits which case is running: a write lost there is named later."""
+    """Tell the run's waits which case is running (a write lost there is named later), and
+    the invariants (what they find there is told under the case's name)."""
     state = state_of(item.config)
     requirement = requirement_of(item)
     if state is not None and state.target is not None and requirement is not None:
         state.target.consistency.case = (requirement.id, item.nodeid)
+        state.target.invariants.start_case(item.nodeid)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """After a case, the views besides retrieve of what it wrote to are read once, for the
+    invariants (conformance.invariants)."""
+    try:
+        return (yield)
+    finally:
+        state = state_of(item.config)
+        if state is not None and state.target is not None and requirement_of(item) is not None:
+            state.target.look_at_views()
 
 
 @pytest.hookimpl(tryfirst=True)

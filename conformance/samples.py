@@ -12,12 +12,27 @@ key probes) go to a completion of their own (Target.scratch).
 
 from __future__ import annotations
 
+from typing import Any
+
 # "Set of 16 key-value pairs": at the limit and one over.
 MAX_PAIRS = 16
 # "Keys are strings with a maximum length of 64 characters."
 MAX_KEY = 64
 # "Values are strings with a maximum length of 512 characters."
 MAX_VALUE = 512
+
+
+def is_valid_metadata(metadata: Any) -> bool:
+    """The page's rules: a map of at most 16 string pairs, keys <= 64 and values <= 512
+    characters (code points)."""
+    return (
+        isinstance(metadata, dict)
+        and len(metadata) <= MAX_PAIRS
+        and all(
+            isinstance(k, str) and len(k) <= MAX_KEY and isinstance(v, str) and len(v) <= MAX_VALUE
+            for k, v in metadata.items()
+        )
+    )
 
 
 def pairs(count: int, tag: str) -> dict[str, str]:
@@ -43,5 +58,6 @@ KEY_64 = key_of(MAX_KEY, "k64_")
 KEY_64_LATIN = "é" * MAX_KEY  # 128 bytes in UTF-8
 KEY_64_CJK = "日" * MAX_KEY  # 192 bytes in UTF-8
 
-PLANNED_KEYS = (RUN_KEY, CASE, *VALUE_KEYS, KEY_64, KEY_64_LATIN, KEY_64_CJK)
+PLAIN_KEYS = (RUN_KEY, CASE, *VALUE_KEYS)
+PLANNED_KEYS = (*PLAIN_KEYS, KEY_64, KEY_64_LATIN, KEY_64_CJK)
 assert len(PLANNED_KEYS) <= MAX_PAIRS

@@ -13,11 +13,14 @@ from __future__ import annotations
 from typing import Any
 
 from conformance.client import Exchange
-from conformance.consistency import Waited, holds
+from conformance.consistency import Waited
 from conformance.expect import expect_ok, expect_pairs_held
 from conformance.failures import ConformanceFailure, Inconclusive
+from conformance.invariants import Rule
+from conformance.reads import holds, metadata_of
 from conformance.samples import CASE, MAX_PAIRS, PLANNED_KEYS, RUN_KEY, pairs
 from conformance.target import Completion, Target
+from conformance.values import shown
 
 
 def accepted(
@@ -101,7 +104,7 @@ def read_back(
             )
         if body.get("id") != stored.id:
             raise ConformanceFailure(
-                f"retrieving {stored.id} answered another object (id {body.get('id')!r:.80})",
+                f"retrieving {stored.id} answered another object (id {shown(body.get('id'), 80)})",
                 exchanges,
             )
         expect_pairs_held(sent, body.get("metadata"), exchanges, "later retrieve")
@@ -115,44 +118,73 @@ def _what_came_back(waited: Waited, what: str) -> str:
         read = waited.exchange
         if read.status == 404:
             return line + " (the completion has never been readable since it was created)"
-        metadata = (read.json_object() or {}).get("metadata")
-        return line + f"; the last retrieve still shows metadata {metadata!r:.200}"
+        metadata = metadata_of(read.json_object() or {})
+        return line + f"; the last retrieve still shows metadata {shown(metadata)}"
     read = waited.exchange
     body = read.json_object() if read.status == 200 else None
     if body is None:
         return f"{what} could not be read back (retrieve answered {read.answer})"
-    return f"{what} came back as something else (metadata {body.get('metadata')!r:.200})"
+    return f"{what} came back as something else (metadata {shown(metadata_of(body))})"
+
+
+def unchanged_after(
+    target: Target, stored: Completion, before: dict[str, Any], refused: Exchange
+) -> None:
+    """After a refused update the stored metadata is the state from before it. A read of an
+    earlier state is a lagging store going back in time: read again, within the bound; a state
+    holding a pair nobody sent before the refused update, or any other state when the bound
+    runs out, is the verdict."""
+    state = metadata_of(before)
+    waited = target.retrieve_state(stored, state, refused)
+    if waited.ready:
+        return
+    read = waited.exchange
+    body = read.json_object() if read.status == 200 else None
+    if body is None:
+        raise ConformanceFailure(
+            f"after the refused update, the completion can no longer be retrieved ({read.answer})",
+            (refused, read),
+        )
+    late = f" (still so after {waited.bound:g} s)" if waited.timed_out and waited.bound else ""
+    raise ConformanceFailure(
+        f"the refused update changed the stored metadata: before {shown(state, 300)}, "
+        f"after {shown(metadata_of(body), 300)}{late}",
+        (refused, read),
+    )
 
 
 # --- what the page leaves open ----------------------------------------------------------------
 def merges(target: Target, stored: Completion) -> bool:
-    """Whether an update merges into the stored map instead of replacing it (learned once:
-    two plain updates with different keys, then whether the first key is still there).
+    """Whether an update merges into the stored map instead of replacing it: what the run's
+    invariants learned from its reads (conformance.invariants), or, not learned yet, two plain
+    updates with different keys, then whether the first key is still there.
 
     The keys are ones the run stores anyway (the case marker, and the key the create set), so
     the probe fits even in a merged map that the run's earlier writes filled.
     """
-    semantics = target.semantics
+    invariants, semantics = target.invariants, target.semantics
+    if invariants.rule is not None:
+        return invariants.rule is Rule.MERGE
     if semantics.probe_failed is not None:
         raise semantics.probe_failed.with_traceback(None)
-    if semantics.merges is None:
-        first = {CASE: target.unique("merge probe, first update")}
-        second = {RUN_KEY: target.unique(target.nonce)}
-        try:
-            put_known(target, stored, first, explain=False)
-            after = put_known(target, stored, second, explain=False, confirm=True)
-        except Inconclusive as exc:
-            semantics.probe_failed = exc
-            raise
-        metadata = after.get("metadata")
-        semantics.merges = isinstance(metadata, dict) and set(first) <= set(metadata)
-    return semantics.merges
+    first = {CASE: target.unique("merge probe, first update")}
+    second = {RUN_KEY: target.unique(target.nonce)}
+    try:
+        put_known(target, stored, first, explain=False)
+        after = put_known(target, stored, second, explain=False, confirm=True)
+    except Inconclusive as exc:
+        semantics.probe_failed = exc
+        raise
+    metadata = metadata_of(after)
+    kept = isinstance(metadata, dict) and set(first) <= set(metadata)
+    invariants.learn(Rule.MERGE if kept else Rule.REPLACE, "the merge probe")
+    return invariants.rule is Rule.MERGE
 
 
 def stored_keys(target: Target, stored: Completion) -> tuple[Exchange, list[str]]:
     """The keys the stored completion holds now (one retrieve)."""
     read = target.client.retrieve(stored.id)
-    metadata = (read.json_object() or {}).get("metadata")
+    metadata = metadata_of(read.json_object() or {})
     return read, list(metadata) if isinstance(metadata, dict) else []
 
 
@@ -188,8 +220,10 @@ def explain_refusal(
         )
 
 
-def sixteen_that_fit(stored_now: list[str]) -> dict[str, str]:
+def sixteen_that_fit(
+    stored_now: list[str], planned: tuple[str, ...] = PLANNED_KEYS
+) -> dict[str, str]:
     """16 pairs that merge into exactly 16 with the stored ones: every stored key, then the
-    keys the cases plan to write, then fresh ones."""
-    keys = list(dict.fromkeys([*stored_now, *PLANNED_KEYS, *pairs(MAX_PAIRS, "p16")]))
+    keys the cases plan to write (`planned`), then fresh ones."""
+    keys = list(dict.fromkeys([*stored_now, *planned, *pairs(MAX_PAIRS, "p16")]))
     return {key: f"value {i} of the sixteen" for i, key in enumerate(keys[:MAX_PAIRS])}

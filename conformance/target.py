@@ -19,12 +19,15 @@ from typing import Any, TypeVar, cast
 
 import pytest
 
-from conformance.client import Client, Exchange
-from conformance.consistency import Consistency, Kind, PairLog, Seen, Waited, holds
+from conformance.client import Client, Exchange, completion_path
+from conformance.consistency import Consistency, Kind, Waited
 from conformance.failures import Inconclusive, SetupFailed
+from conformance.invariants import AS_WRITTEN, LIST, MESSAGES, Invariants, Tracked
+from conformance.reads import Reads, entry_in, metadata_of
 from conformance.samples import RUN_KEY
 from conformance.settings import Settings
 from conformance.transcript import Redactor
+from conformance.values import shown
 
 T = TypeVar("T")
 FIXTURE_PROMPT = "Conformance suite fixture. Reply with the single word: ok."
@@ -51,16 +54,21 @@ class Completion:
 
 @dataclass
 class Semantics:
-    """What the page leaves open, learned once per run when a case needs it."""
+    """The merge probe's outcome when it could not be run (conformance.steps.merges); what an
+    update does is learned by the run's invariants (Invariants.rule)."""
 
-    merges: bool | None = None  # an update merges into the stored map (None: not learned)
     probe_failed: BaseException | None = None
+
+
+# A list page long enough to hold the run's completions among a vendor's recent ones.
+LIST_LIMIT = "100"
+UNOFFERED = (404, 405, 501)
 
 
 class Target:
     """The server under test with the run's client, created completions and cleanup."""
 
-    def __init__(self, settings: Settings, redact: Redactor) -> None:
+    def __init__(self, settings: Settings, redact: Redactor, *, worker: str | None = None) -> None:
         self.settings = settings
         self.redact = redact
         self.client = Client(settings.base_url, settings.api_key, timeout=settings.timeout)
@@ -68,9 +76,13 @@ class Target:
         self._marks = itertools.count(1)
         self.completions_created = 0
         self.consistency = Consistency(settings.consistency_timeout)
-        self.pairs = PairLog(settings.base_url)
-        self.client.observers.append(self.pairs.record)
+        self.reads = Reads(settings.base_url)
+        self.invariants = Invariants(settings.base_url, self.reads.pairs)
+        self.client.observers += [self.reads.record, self.invariants.record]
         self.semantics = Semantics()
+        # A given completion is written by every xdist worker at once: no one process knows
+        # what its metadata must be.
+        self._shared_given = worker is not None
         self._create_refused: SetupFailed | None = None
         self._made: dict[str, Any] = {}
         self._to_delete: list[str] = []
@@ -91,25 +103,92 @@ class Target:
         self, completion: Completion, sent: dict[str, str], write: Exchange
     ) -> Waited:
         """Retrieve until the sent pairs are visible; stop early on a read that cannot become
-        them by waiting (neither the state before `write` nor the write)."""
+        them by waiting (neither a state from before `write` nor the write)."""
         return self.consistency.wait(
             lambda: self.client.retrieve(completion.id),
-            lambda exchange: self.judge_metadata(completion, sent, write, exchange),
+            self.reads.shows(completion.id, sent, write, readable=completion.readable),
             Kind.UPDATE,
         )
 
-    def judge_metadata(
-        self, completion: Completion, sent: dict[str, str], write: Exchange, read: Exchange
-    ) -> Seen:
-        if read.status == 404 and not completion.readable:
-            return Seen.STALE  # it has never been readable: still waiting for the create
-        body = read.json_object() if read.status == 200 else None
-        if body is None or body.get("id") != completion.id:
-            return Seen.OTHER
-        metadata = body.get("metadata")
-        if holds(metadata, sent):
-            return Seen.READY
-        return Seen.STALE if self.pairs.from_before(completion.id, metadata, write) else Seen.OTHER
+    def retrieve_state(self, completion: Completion, state: Any, refused: Exchange) -> Waited:
+        """Retrieve until the metadata from before a refused write shows again; stop early on
+        a read holding a pair nobody sent before it (the refused write landed)."""
+        return self.consistency.wait(
+            lambda: self.client.retrieve(completion.id),
+            self.reads.shows_state(completion.id, state, refused),
+            Kind.UPDATE,
+        )
+
+    # --- the views the invariants judge -------------------------------------------------------
+    def look_at_views(self, completion_ids: set[str] | None = None) -> None:
+        """Read the views besides retrieve once (the list entry, the stored messages) of the
+        completions the running case wrote to; the invariants judge what comes back."""
+        ids = self.invariants.written if completion_ids is None else completion_ids
+        for completion_id in sorted(ids):
+            tracked = self.invariants.tracked.get(completion_id)
+            if tracked is not None:
+                self._read_views(tracked)
+
+    def _read_views(self, tracked: Tracked) -> None:
+        gone = self.invariants.unavailable
+        if MESSAGES not in gone:
+            read = self.client.send("GET", completion_path(tracked.id) + "/messages")
+            if read.status in UNOFFERED and MESSAGES not in tracked.baselines:
+                gone[MESSAGES] = f"GET /chat/completions/{{id}}/messages answered {read.answer}"
+        if LIST not in gone:
+            page = self.client.list(self.list_query(tracked))
+            if page.status in UNOFFERED:
+                gone[LIST] = f"GET /chat/completions answered {page.answer}"
+
+    def list_catches_up(self) -> None:
+        """Each tracked completion's list entry shows its last accepted update within the
+        consistency bound; an entry still showing an earlier state then (or a state no update
+        made) is a view that never caught up, a finding of UCC-STORED-AS-WRITTEN. An entry
+        never listed is the metadata filter's to judge (UCC-LIST-METADATA-FILTER)."""
+        if LIST in self.invariants.unavailable:
+            return
+        for tracked in list(self.invariants.tracked.values()):
+            sent, write = tracked.last_sent, tracked.last_write
+            if sent is None or write is None or not tracked.exclusive:
+                continue
+            query = self.list_query(tracked)
+            waited = self.consistency.wait(
+                lambda q=query: self.client.list(q),  # type: ignore[misc]
+                self.reads.listed(tracked.id, sent, write),
+                kind=None,
+                bound=self.consistency.bound,
+            )
+            entry = entry_in(waited.exchange, tracked.id)
+            if waited.ready or entry is None:
+                continue
+            # The list is judged against retrieve: a state every view shows (a write that never
+            # landed, a value changed on the way) is the round trip's to tell.
+            read = self.client.retrieve(tracked.id)
+            body = read.json_object() if read.status == 200 else None
+            if body is None or metadata_of(body) == metadata_of(entry):
+                continue
+            late = f" {waited.bound:g} s after the update" if waited.timed_out else ""
+            self.invariants.found(
+                AS_WRITTEN,
+                f"{LIST}: shows {shown(metadata_of(entry), 300)}{late}, while retrieve shows "
+                f"{shown(metadata_of(body), 300)} (the update sent {shown(sent, 200)})",
+                (write, waited.exchange, read),
+            )
+
+    def list_query(self, tracked: Tracked) -> dict[str, str]:
+        """A list query that finds the completion: by a plain pair it holds now when one is
+        known (the vendor may hold many completions; a value only this run wrote first), else
+        the most recent first."""
+        known = (
+            dict(tracked.states[0].metadata) if tracked.states and len(tracked.states) == 1 else {}
+        )
+        known.update(tracked.last_sent or {})
+        plain = [(k, v) for k, v in known.items() if _plain(k) and isinstance(v, str) and _plain(v)]
+        plain.sort(key=lambda pair: self.nonce not in pair[1] and "#" not in pair[1])
+        if plain:
+            key, value = plain[0]
+            return {f"metadata[{key}]": value, "limit": LIST_LIMIT}
+        return {"order": "desc", "limit": LIST_LIMIT}
 
     # --- the completions the cases need -----------------------------------------------------
     def stored(self) -> Completion:
@@ -161,18 +240,17 @@ class Target:
     def _first_read(
         self, completion_id: str, creation: Exchange | None, *, created_by_suite: bool
     ) -> Completion:
-        """Wait until the completion can be retrieved: the object every case starts from."""
-
-        def readable(exchange: Exchange) -> Seen:
-            if exchange.status == 404:
-                return Seen.STALE
-            body = exchange.json_object() if exchange.status == 200 else None
-            return Seen.READY if body and body.get("id") == completion_id else Seen.OTHER
-
+        """Wait until the completion can be retrieved: the object every case starts from, and
+        every other view of it as first read (what the invariants compare with)."""
         waited = self.consistency.wait(
-            lambda: self.client.retrieve(completion_id), readable, Kind.CREATE
+            lambda: self.client.retrieve(completion_id),
+            self.reads.readable(completion_id),
+            Kind.CREATE,
         )
         original = waited.exchange.json_object() if waited.ready else None
+        if original is not None:
+            exclusive = created_by_suite or not self._shared_given
+            self._read_views(self.invariants.track(completion_id, original, exclusive=exclusive))
         return Completion(
             completion_id,
             original,
@@ -206,7 +284,7 @@ class Target:
         self._forget(completion.id)
         self.consistency.wait(
             lambda: self.client.retrieve(completion.id),
-            lambda ex: Seen.READY if ex.status == 404 else Seen.STALE,
+            self.reads.absent(completion.id),
             Kind.UPDATE,
         )
         return completion.id
@@ -280,27 +358,18 @@ class Target:
 
     def _restore(self, stored: Completion) -> str:
         """Put the given completion's original metadata back, and check that it took."""
-        original = (stored.original or {}).get("metadata") or {}
+        original = metadata_of(stored.original or {})
         exchange = self.client.update(stored.id, {"metadata": original})
         if exchange.status != 200:
             return (
                 f"original metadata of {stored.id} could NOT be restored "
                 f"(update answered {exchange.answer})"
             )
-        waited = self.consistency.wait(
-            lambda: self.client.retrieve(stored.id),
-            lambda ex: (
-                Seen.READY
-                if (ex.json_object() or {}).get("metadata") == original
-                else Seen.STALE
-                if ex.status == 200
-                else Seen.OTHER
-            ),
-            Kind.UPDATE,
-        )
-        if waited.ready:
+        waited = self.retrieve_until(stored, original, exchange)
+        body = waited.exchange.json_object() or {}
+        if waited.ready and metadata_of(body) == original:
             return f"original metadata of {stored.id} restored"
-        now = (waited.exchange.json_object() or {}).get("metadata") or {}
+        now = metadata_of(body)
         added = sorted(set(now) - set(original)) if isinstance(now, dict) else []
         why = f": {len(added)} key(s) added by the suite remain (the target merges updates)"
         return f"original metadata of {stored.id} could NOT be fully restored" + (
@@ -352,6 +421,13 @@ def _write_ledger(ledger: Path, entries: list[dict[str, str]]) -> None:
         return
     ledger.parent.mkdir(parents=True, exist_ok=True)
     ledger.write_text(json.dumps({"completions": entries}, indent=1), encoding="utf-8")
+
+
+def _plain(text: str) -> bool:
+    """Text a query string carries unchanged by every server: printable ASCII, no brackets."""
+    return (
+        0 < len(text) <= 200 and text.isascii() and text.isprintable() and not set(text) & set("[]")
+    )
 
 
 def _shown(*items: Exchange | Waited | None) -> tuple[Exchange, ...]:

@@ -7,11 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from conformance.client import Client, Exchange
-from conformance.expect import (
-    expect_client_error,
-    expect_metadata_unchanged,
-    expect_ok,
-)
+from conformance.expect import expect_client_error, expect_ok
 from conformance.samples import (
     CASE,
     KEY_64,
@@ -24,7 +20,14 @@ from conformance.samples import (
     key_of,
     pairs,
 )
-from conformance.steps import accepted, lacks_room, put_known, read_back, sixteen_that_fit
+from conformance.steps import (
+    accepted,
+    lacks_room,
+    put_known,
+    read_back,
+    sixteen_that_fit,
+    unchanged_after,
+)
 from conformance.target import Completion, Target
 
 
@@ -35,8 +38,7 @@ def _refused_and_unchanged(
     before = put_known(target, stored, {CASE: target.unique(case)})
     exchange = api.update(stored.id, {"metadata": sent})
     expect_client_error(exchange)
-    later = api.retrieve(stored.id)
-    expect_metadata_unchanged(before, expect_ok(later), (exchange, later))
+    unchanged_after(target, stored, before, exchange)
 
 
 @pytest.mark.requirement("UCC-LIMIT-KEY-64")

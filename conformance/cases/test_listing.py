@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.client import Client, Exchange
-from conformance.consistency import Kind, Seen
-from conformance.expect import accepted_body, expect_listed, expect_not_listed, listed_ids
+from conformance.client import Client
+from conformance.consistency import Kind
+from conformance.expect import accepted_body, expect_listed, expect_not_listed
 from conformance.samples import CASE
 from conformance.steps import put_known
 from conformance.target import Completion, Target
@@ -27,13 +27,10 @@ def test_listing_by_metadata_finds_the_new_value_not_the_old(
         pytest.skip(
             f"the target offers no list endpoint (GET /chat/completions: HTTP {probe.status})"
         )
-
-    def listed(exchange: Exchange) -> Seen:
-        ids = listed_ids(exchange)
-        return Seen.OTHER if ids is None else Seen.READY if stored.id in ids else Seen.STALE
-
     waited = target.consistency.wait(
-        lambda: api.list({f"metadata[{CASE}]": new, "limit": "100"}), listed, Kind.UPDATE
+        lambda: api.list({f"metadata[{CASE}]": new, "limit": "100"}),
+        target.reads.listed(stored.id, None, None),
+        Kind.UPDATE,
     )
     expect_listed(waited, write, f"the completion listed under metadata[{CASE}]={new}")
     stale = api.list({f"metadata[{CASE}]": old, "limit": "100"})

@@ -7,8 +7,7 @@ from typing import Any
 
 import pytest
 
-from conformance.client import Client, Exchange
-from conformance.consistency import Seen, holds
+from conformance.client import Client
 from conformance.corpus import (
     CORPUS,
     OPEN,
@@ -165,16 +164,9 @@ def _still_holds(target: Target, stored: Completion, pairs: dict[str, str]) -> b
     """True when the pairs are still stored after watching for a while: an observation, so
     the watch lasts a few times the slowest write seen, not the whole consistency bound."""
 
-    def gone(read: Exchange) -> Seen:
-        if read.status != 200:
-            return Seen.OTHER
-        return (
-            Seen.STALE if holds((read.json_object() or {}).get("metadata"), pairs) else Seen.READY
-        )
-
     watched = target.consistency.wait(
         lambda: target.client.retrieve(stored.id),
-        gone,
+        target.reads.lacks(stored.id, pairs),
         kind=None,
         bound=target.consistency.observation_bound(),
     )

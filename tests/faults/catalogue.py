@@ -95,7 +95,8 @@ class AcceptsSeventeenPairs(ReferenceApi):
             super().check_pair_count(metadata)
 
 
-@fault("UCC-LIMIT-PAIRS-16")
+# A series of 16-pair updates cannot be sent to it: UCC-STORED-WITHIN-LIMITS is not judged.
+@fault("UCC-LIMIT-PAIRS-16", inconclusive=("UCC-STORED-WITHIN-LIMITS",))
 class RejectsSixteenPairs(ReferenceApi):
     """Off by one the other way: at most 15 pairs."""
 
@@ -460,6 +461,8 @@ class DeleteKeepsTheCompletion(ReferenceApi):
         "UCC-SHAPE-TIMESTAMPS-SECONDS",
         "UCC-SHAPE-USAGE-BREAKDOWN",
         "UCC-SHAPE-USAGE-TOTAL",
+        "UCC-STORED-AS-WRITTEN",
+        "UCC-STORED-WITHIN-LIMITS",
         "UCC-UPDATE-EXTRA-FIELDS-NO-EFFECT",
         "UCC-UPDATE-ONLY-METADATA",
     ),
@@ -491,6 +494,8 @@ class NeverStores(ReferenceApi):
         "UCC-LIMIT-PAIRS-17",
         "UCC-LIMIT-VALUE-513",
         "UCC-LIST-METADATA-FILTER",
+        "UCC-STORED-AS-WRITTEN",
+        "UCC-STORED-WITHIN-LIMITS",
         "UCC-UPDATE-EXTRA-FIELDS-NO-EFFECT",
         "UCC-UPDATE-ONLY-METADATA",
     ),
@@ -738,6 +743,17 @@ class ListFilterMatchesLaterValues(ReferenceApi):
         return self.json({**page, "data": [item for item in page["data"] if later(item)]})
 
 
+# --- what a series of updates stores ------------------------------------------------------------
+@fault("UCC-STORED-WITHIN-LIMITS")
+class MergeSemantics(ReferenceApi):
+    """An update merges the sent pairs into the stored ones instead of replacing the map (the
+    page allows it), and nothing caps the merged map: a series of valid updates stores more
+    than 16 pairs."""
+
+    def merge_metadata(self, stored: dict[str, str], sent: dict[str, str]) -> dict[str, str]:
+        return {**stored, **sent}
+
+
 # --- conformant variations -----------------------------------------------------------------------
 @conformant()
 class ExtraResponseFields(ReferenceApi):
@@ -778,14 +794,6 @@ class OtherIdFormat(ReferenceApi):
 
     def new_id(self) -> str:
         return f"chat_{secrets.token_hex(6)}AbC"
-
-
-@conformant()
-class MergeSemantics(ReferenceApi):
-    """An update merges the sent pairs into the stored ones instead of replacing the map."""
-
-    def merge_metadata(self, stored: dict[str, str], sent: dict[str, str]) -> dict[str, str]:
-        return {**stored, **sent}
 
 
 @conformant("UCC-ERR-VALIDATION-400", "UCC-UPDATE-EXTRA-FIELDS-REJECTED")
@@ -840,6 +848,8 @@ STORED_STATE_CASES = (  # need a state the suite put there first: without one, n
     "UCC-INFO-MERGE-SEMANTICS",
     "UCC-INFO-EMPTY-MAP",
     "UCC-INFO-NULL-METADATA",
+    "UCC-STORED-AS-WRITTEN",
+    "UCC-STORED-WITHIN-LIMITS",
 )
 FAULTS.append(
     Variant(
