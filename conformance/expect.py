@@ -14,9 +14,11 @@ import pytest
 
 from conformance.client import Exchange, UnreadableBody
 from conformance.consistency import Waited
+from conformance.countings import within
 from conformance.failures import ConformanceFailure, Inconclusive
 from conformance.invariants import DOCUMENTED_FIELDS, Finding, distinct
 from conformance.mechanisms import because, note
+from conformance.samples import MAX_KEY, MAX_PAIRS, MAX_VALUE
 
 
 def expect_status(exchange: Exchange, status: int) -> None:
@@ -39,6 +41,28 @@ def expect_client_error(exchange: Exchange) -> None:
     """A 4xx rejection: the request is refused as the client's fault, never a 5xx or a 2xx."""
     if exchange.status is None or not 400 <= exchange.status < 500:
         raise ConformanceFailure(f"expected a 4xx rejection, got {exchange.answer}", (exchange,))
+
+
+def expect_refused_beyond(exchange: Exchange, sent: Mapping[str, Any]) -> None:
+    """An update over a limit is refused with a 4xx; accepted, the failure names the countings
+    under which its longest key or value would have fit (conformance.countings)."""
+    if exchange.status is not None and 400 <= exchange.status < 500:
+        return
+    fits = ""
+    texts = [*sent, *(v for v in sent.values() if isinstance(v, str))]
+    if len(sent) <= MAX_PAIRS and texts:
+        longest = max(texts, key=len)
+        limit = MAX_KEY if longest in sent else MAX_VALUE
+        if len(longest) > limit:
+            counted = within(longest, limit)
+            fits = f"; the {len(longest)}-character text is over {limit} in characters" + (
+                ", but fits counted as "
+                + ", ".join(f"{n} {name}" for name, n in counted.items())
+                + ": the target may count one of those"
+                if counted
+                else ""
+            )
+    raise ConformanceFailure(f"expected a 4xx rejection, got {exchange.answer}{fits}", (exchange,))
 
 
 def expect_json_object(exchange: Exchange) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.countings import heavy
+
 # "Set of 16 key-value pairs": at the limit and one over.
 MAX_PAIRS = 16
 # "Keys are strings with a maximum length of 64 characters."
@@ -55,9 +57,9 @@ VALUE_KEYS = tuple(f"ucc_v{n:02d}" for n in range(1, 12))
 A, B, C = VALUE_KEYS[:3]
 # Keys whose own content is under test, on the shared completion.
 KEY_64 = key_of(MAX_KEY, "k64_")
-KEY_64_LATIN = "é" * MAX_KEY  # 128 bytes in UTF-8
-KEY_64_CJK = "日" * MAX_KEY  # 192 bytes in UTF-8
+KEY_64_LATIN = "é" * MAX_KEY  # 128 bytes in UTF-8, 128 characters decomposed
+KEY_64_HEAVY = heavy(MAX_KEY)  # longer than 64 under every counting but characters
 
 PLAIN_KEYS = (RUN_KEY, CASE, *VALUE_KEYS)
-PLANNED_KEYS = (*PLAIN_KEYS, KEY_64, KEY_64_LATIN, KEY_64_CJK)
+PLANNED_KEYS = (*PLAIN_KEYS, KEY_64, KEY_64_LATIN, KEY_64_HEAVY)
 assert len(PLANNED_KEYS) <= MAX_PAIRS

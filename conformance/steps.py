@@ -14,11 +14,21 @@ from typing import Any
 
 from conformance.client import Exchange
 from conformance.consistency import Waited
+from conformance.countings import PURE, heavy, over, suggested
 from conformance.expect import expect_ok, expect_pairs_held
 from conformance.failures import ConformanceFailure, Inconclusive
 from conformance.invariants import Rule
 from conformance.reads import holds, metadata_of
-from conformance.samples import CASE, MAX_PAIRS, PLANNED_KEYS, RUN_KEY, pairs
+from conformance.samples import (
+    CASE,
+    MAX_KEY,
+    MAX_PAIRS,
+    MAX_VALUE,
+    PLANNED_KEYS,
+    RUN_KEY,
+    VALUE_KEYS,
+    pairs,
+)
 from conformance.target import Completion, Target
 from conformance.values import shown
 
@@ -150,6 +160,82 @@ def unchanged_after(
         f"the refused update changed the stored metadata: before {shown(state, 300)}, "
         f"after {shown(metadata_of(body), 300)}{late}",
         (refused, read),
+    )
+
+
+# --- how a target counts ---------------------------------------------------------------------
+def expect_counted_in_characters(
+    target: Target, stored: Completion, refused: Exchange, sent: dict[str, str], limit: int
+) -> None:
+    """A valid update at a limit in characters was refused: each PURE text is sent alone, at
+    the same limit and in the same place (key or value), and the failure names the counting
+    that explains which are refused. Only after a refusal: no request is spent otherwise."""
+    if refused.status == 200:
+        return
+    explain_refusal(target, stored, refused, sent)
+    in_key = any(len(key) == limit for key in sent)
+    probes = {
+        name: {text * limit: "pure"} if in_key else {VALUE_KEYS[0]: text * limit}
+        for name, text in PURE.items()
+    }
+    answers = {
+        name: target.client.update(stored.id, {"metadata": body}) for name, body in probes.items()
+    }
+    refusals = {name: exchange.status != 200 for name, exchange in answers.items()}
+    where = "key" if in_key else "value"
+    text = next(iter(sent)) if in_key else next(iter(sent.values()))
+    lengths = ", ".join(f"{n} {name}" for name, n in over(text, limit).items())
+    named = suggested(refusals, limit)
+    counted = (
+        f"the refusals of {limit}-character {where}s of one kind each suggest the target "
+        f"counts {' or '.join(named)}"
+        if named
+        else "no one counting explains which of the one-kind texts it refuses ("
+        + ", ".join(f"{name}: {'refused' if r else 'accepted'}" for name, r in refusals.items())
+        + ")"
+    )
+    raise ConformanceFailure(
+        f"a {where} of {limit} characters was refused ({refused.answer}); it is {lengths}: "
+        f"{counted}",
+        (refused, *(e for e in answers.values() if e.status != 200)),
+    )
+
+
+def largest_update(target: Target, stored: Completion) -> dict[str, str]:
+    """16 pairs, each a 64-character key and a 512-character value, in text longer under every
+    other counting (conformance.countings). A target that merges keeps the planned keys the
+    cases write (the page lets it cap the merged map at 16): there, the largest update that
+    fits is the planned keys with 512-character values."""
+    keys = [f"max{i:02d}" + heavy(MAX_KEY - 5, start=i) for i in range(MAX_PAIRS)]
+    if merges(target, stored):
+        keys = list(PLANNED_KEYS)
+    return {key: heavy(MAX_VALUE, start=i) for i, key in enumerate(keys)}
+
+
+def expect_largest_accepted(
+    target: Target, stored: Completion, refused: Exchange, sent: dict[str, str]
+) -> None:
+    """The largest valid update was accepted. Refused, the same pairs in ASCII are sent (only
+    then), and the failure says whether the size or the counting of the text made the
+    difference."""
+    if refused.status == 200:
+        return
+    explain_refusal(target, stored, refused, sent)
+    plain = {
+        f"max{i:02d}" + "k" * (len(key) - 5) if len(key) > 5 else key: "v" * len(value)
+        for i, (key, value) in enumerate(sent.items())
+    }
+    again = target.client.update(stored.id, {"metadata": plain})
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in sent.items())
+    if again.status == 200:
+        why = (
+            f"the same {len(sent)} pairs in ASCII are accepted: the target counts the text "
+            f"otherwise than in characters (it is {size} bytes in UTF-8)"
+        )
+    else:
+        why = f"the same {len(sent)} pairs in ASCII are refused too ({again.answer})"
+    raise ConformanceFailure(
+        f"the largest valid update was refused ({refused.answer}); {why}", (refused, again)
     )
 
 

@@ -7,11 +7,12 @@ from collections.abc import Callable
 import pytest
 
 from conformance.client import Client, Exchange
-from conformance.expect import expect_client_error, expect_ok
+from conformance.countings import heavy, light
+from conformance.expect import expect_ok, expect_refused_beyond
 from conformance.samples import (
     CASE,
     KEY_64,
-    KEY_64_CJK,
+    KEY_64_HEAVY,
     KEY_64_LATIN,
     MAX_KEY,
     MAX_PAIRS,
@@ -22,7 +23,10 @@ from conformance.samples import (
 )
 from conformance.steps import (
     accepted,
+    expect_counted_in_characters,
+    expect_largest_accepted,
     lacks_room,
+    largest_update,
     put_known,
     read_back,
     sixteen_that_fit,
@@ -37,7 +41,7 @@ def _refused_and_unchanged(
     """The over-limit update is refused with 4xx, and the stored metadata stays as it was."""
     before = put_known(target, stored, {CASE: target.unique(case)})
     exchange = api.update(stored.id, {"metadata": sent})
-    expect_client_error(exchange)
+    expect_refused_beyond(exchange, sent)
     unchanged_after(target, stored, before, exchange)
 
 
@@ -80,23 +84,59 @@ def test_five_hundred_thirteen_character_value_is_rejected_and_nothing_stored(
     _refused_and_unchanged(api, target, stored, {A: "v" * (MAX_VALUE + 1)}, "limit-value-513")
 
 
-NON_ASCII_AT_THE_LIMIT = {
+@pytest.mark.requirement("UCC-LIMIT-KEY-65")
+def test_sixty_five_characters_that_count_fewer_otherwise_are_rejected_as_a_key(
+    api: Client, target: Target, stored: Completion
+) -> None:
+    """MUST: "Keys are strings with a maximum length of 64 characters." 65 characters that are
+    fewer as grapheme clusters, composed (NFC), trimmed, or without their invisible ones."""
+    sent = {light(MAX_KEY + 1): "sixty-five characters, fewer counted otherwise"}
+    _refused_and_unchanged(api, target, stored, sent, "limit-key-65-light")
+
+
+@pytest.mark.requirement("UCC-LIMIT-VALUE-513")
+def test_five_hundred_thirteen_characters_that_count_fewer_otherwise_are_rejected_as_a_value(
+    api: Client, target: Target, stored: Completion
+) -> None:
+    """MUST: "Values are strings with a maximum length of 512 characters." 513 characters that
+    are fewer as grapheme clusters, composed (NFC), trimmed, or without their invisible ones."""
+    _refused_and_unchanged(api, target, stored, {A: light(MAX_VALUE + 1)}, "limit-value-513-light")
+
+
+# Text at the limit in characters that is longer in UTF-8 bytes, escaped, or normalized.
+AT_THE_LIMIT = {
     "key-2-byte": {KEY_64_LATIN: "two-byte key"},
-    "key-3-byte": {KEY_64_CJK: "three-byte key"},
+    "key-every-counting": {KEY_64_HEAVY: "a key longer than 64 under every other counting"},
     "value-2-byte": {A: "é" * MAX_VALUE},
     "value-3-byte": {A: "日" * MAX_VALUE},
+    "value-every-counting": {A: heavy(MAX_VALUE)},
 }
 
 
 @pytest.mark.requirement("UCC-LIMIT-CHARACTERS-NOT-BYTES")
-@pytest.mark.parametrize("sent", NON_ASCII_AT_THE_LIMIT.values(), ids=NON_ASCII_AT_THE_LIMIT.keys())
-def test_limits_count_characters_not_utf8_bytes(
+@pytest.mark.parametrize("sent", AT_THE_LIMIT.values(), ids=AT_THE_LIMIT.keys())
+def test_limits_count_characters_not_bytes_escapes_or_normal_forms(
     api: Client, target: Target, stored: Completion, sent: dict[str, str]
 ) -> None:
     """MUST: "Keys are strings with a maximum length of 64 characters. Values are strings with a
     maximum length of 512 characters." """
     exchange = api.update(stored.id, {"metadata": sent})
+    limit = MAX_KEY if any(len(key) == MAX_KEY for key in sent) else MAX_VALUE
+    expect_counted_in_characters(target, stored, exchange, sent, limit)
     accepted(target, stored, exchange, sent)
+    read_back(target, stored, exchange, sent)
+
+
+@pytest.mark.requirement("UCC-LIMIT-AT-MAXIMA")
+def test_largest_valid_update_is_accepted_and_stored_exactly(
+    api: Client, target: Target, stored: Completion
+) -> None:
+    """MUST: "Set of 16 key-value pairs that can be attached to an object. [...] Keys are strings
+    with a maximum length of 64 characters. Values are strings with a maximum length of 512
+    characters." All three limits at once, in text longer under every other counting."""
+    sent = largest_update(target, stored)
+    exchange = api.update(stored.id, {"metadata": sent})
+    expect_largest_accepted(target, stored, exchange, sent)
     read_back(target, stored, exchange, sent)
 
 
