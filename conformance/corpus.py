@@ -19,11 +19,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
+
+from conformance.classes import CLASSES, CharClass
 from conformance.client import Client, Exchange, encode_json
 from conformance.failures import ConformanceFailure, Inconclusive
-from conformance.mechanisms import explain_pairs, explain_refusal
-from conformance.samples import VALUE_KEYS
-from conformance.steps import accepted, read_back
+from conformance.invariants import Rule
+from conformance.mechanisms import explain_pairs, explain_pairs_by_key, explain_refusal
+from conformance.samples import MAX_KEY, MAX_PAIRS, MAX_VALUE, VALUE_KEYS
+from conformance.steps import accepted, read_back, stored_keys
 from conformance.steps import explain_refusal as explain_lack_of_room
 from conformance.target import Completion, Target
 
@@ -33,11 +37,13 @@ LONG_VALUE = ("a 300-character value: " + "0123456789" * 30)[:296] + " END"
 
 @dataclass(frozen=True)
 class Probe:
-    """A pair, and the mechanisms of the fault model it is chosen to expose."""
+    """A pair, and the mechanisms of the fault model it is chosen to expose (or the class of
+    characters it carries: conformance.classes)."""
 
     key: str
     value: str
     exposes: tuple[str, ...]
+    carries: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,7 @@ def _on_value_keys(*probes: tuple[str, tuple[str, ...]]) -> tuple[Probe, ...]:
     )
 
 
-CORPUS = (
+CORPUS: tuple[Batch, ...] = (
     Batch(
         "keys",
         (
@@ -121,6 +127,45 @@ CORPUS = (
     ),
 )
 
+
+def _around(sample: str, filler: str, limit: int) -> str:
+    """The sample leading, trailing and repeated around `filler`, as long as the limit allows."""
+    for text in (f"{sample}{filler}{sample}{sample}", f"{sample}{filler}{sample}"):
+        if len(text) <= limit:
+            return text
+    return f"{sample}{filler}"[:limit]
+
+
+def class_batches(classes: tuple[CharClass, ...] = CLASSES) -> tuple[Batch, ...]:
+    """Two pairs per class of characters: the sample alone as key and as value, then leading,
+    trailing and repeated in both; in batches of at most 16, on a completion of their own."""
+    probes = [
+        probe
+        for klass in classes
+        for probe in (
+            Probe(klass.sample, klass.sample, (), klass.name),
+            Probe(
+                _around(klass.sample, "k", MAX_KEY),
+                _around(klass.sample, "v", MAX_VALUE),
+                (),
+                klass.name,
+            ),
+        )
+    ]
+    count = -(-len(probes) // MAX_PAIRS)
+    size = -(-len(probes) // count)
+    return tuple(
+        Batch(f"classes-{n + 1}", tuple(probes[n * size : (n + 1) * size]), own_completion=True)
+        for n in range(count)
+    )
+
+
+CORPUS += class_batches()
+# The class of characters each class probe's key carries, to name it in a failure.
+CARRIES: dict[str, str] = {
+    probe.key: probe.carries for batch in CORPUS for probe in batch.probes if probe.carries
+}
+
 # Valid values the page lets a target refuse (4xx, never 5xx): one per update.
 OPEN = (
     Batch("nul", _on_value_keys(("before\x00after", ("M14",)))),
@@ -151,7 +196,10 @@ def expect_batch_held(
             f"{where}: expected metadata to be a map holding the sent pairs, got {metadata!r:.200}",
             shown,
         )
-    lines = explain_pairs(sent, metadata)
+    lines = [
+        f"{line} [{CARRIES[key]}]" if key in CARRIES else line
+        for key, line in explain_pairs_by_key(sent, metadata)
+    ]
     if lines:
         told = lines[:8] + ([f"and {len(lines) - 8} more"] if len(lines) > 8 else [])
         raise ConformanceFailure(
@@ -162,8 +210,33 @@ def expect_batch_held(
 
 
 def holder(target: Target, batch: Batch) -> Completion:
-    """The completion a batch is written to: the shared one, or for key probes their own."""
-    return target.scratch() if batch.own_completion else target.stored()
+    """The completion a batch is written to: the shared one, or for key probes their own,
+    with room made for the batch's keys on a target that merges."""
+    if not batch.own_completion:
+        return target.stored()
+    completion = target.scratch()
+    _make_room(target, completion, batch.pairs)
+    return completion
+
+
+def _make_room(target: Target, completion: Completion, sent: dict[str, str]) -> None:
+    """On a target that merges updates (the page allows it, and a cap of 16 on the merged map),
+    the keys of the previous batch may leave no room: an empty map clears them where the target
+    lets it (UCC-INFO-EMPTY-MAP); where it does not, the batch cannot be sent, which is a skip
+    with the reason, not a verdict."""
+    if target.invariants.rule is not Rule.MERGE:
+        return
+    _, keys = stored_keys(target, completion)
+    if len(set(keys) | set(sent)) <= MAX_PAIRS:
+        return
+    target.client.update(completion.id, {"metadata": {}})
+    _, keys = stored_keys(target, completion)
+    if len(set(keys) | set(sent)) > MAX_PAIRS:
+        pytest.skip(
+            f"the target merges updates and keeps every pair (an empty map leaves them): the "
+            f"{len(keys)} keys earlier batches stored leave no room for this batch's "
+            f"{len(set(sent) - set(keys))} new keys"
+        )
 
 
 def accepted_batch(
@@ -222,7 +295,10 @@ def explain_refused_batch(
             "pair alone is accepted; a target that merges updates may refuse one that takes the "
             "stored map past 16 pairs (UCC-INFO-MERGE-SEMANTICS)"
         )
-    named = "; ".join(explain_refusal(key, sent[key]) for key, _ in singled[:4])
+    named = "; ".join(
+        explain_refusal(key, sent[key]) + (f" [{CARRIES[key]}]" if key in CARRIES else "")
+        for key, _ in singled[:4]
+    )
     return ConformanceFailure(
         f"a valid update of {len(sent)} pairs was refused ({refused.answer}); sent alone, "
         f"{len(singled)} of them are refused too: {named}",

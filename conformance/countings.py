@@ -8,10 +8,10 @@ limit in a gateway), the length of the JSON-escaped text (a check on the raw bod
 compatibility-normalized text (a normalizer ahead of the check), or fewer: grapheme clusters, the
 normalized composed form, the text trimmed or without its invisible format characters.
 
-`HEAVY` text is longer than its characters under every counting that counts more, `LIGHT` text
+`heavy` text is longer than its characters under every counting that counts more, `light` text
 shorter under every counting that counts less; at the limit and one past it, they tell whether a
-store counts characters. Astral characters are left out: whether one counts as one character
-or two UTF-16 code units is open (UCC-INFO-ASTRAL-LENGTH).
+store counts characters. A character outside the Basic Multilingual Plane is one character, as
+any other: two UTF-16 code units (JavaScript's String length) is another counting.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def _visible(text: str) -> int:
 # Countings that count more than characters, for some text.
 MORE: Final[Mapping[str, Counting]] = {
     "UTF-8 bytes": lambda text: len(text.encode("utf-8")),
+    "UTF-16 code units": lambda text: len(text.encode("utf-16-le")) // 2,
     "JSON-escaped text with \\u escapes": lambda text: _escaped(text, ascii_only=True),
     "JSON-escaped text": lambda text: _escaped(text, ascii_only=False),
     "NFD (decomposed) characters": _normalized("NFD"),
@@ -68,8 +69,9 @@ FEWER: Final[Mapping[str, Counting]] = {
 }
 
 # é (2 UTF-8 bytes, 2 in NFD), 日 (3 bytes), a quote and a backslash (2 escaped), ﬁ (2 in
-# NFKC/NFKD), 한 (3 bytes, 3 in NFD), a tab (2 escaped): heavier than one, each some way.
-_HEAVY_CYCLE: Final = '\u00e9\u65e5"\\\ufb01\ud55c\t'
+# NFKC/NFKD), 한 (3 bytes, 3 in NFD), a tab (2 escaped), 𝄞 (2 UTF-16 code units, 4 bytes):
+# heavier than one, each some way.
+_HEAVY_CYCLE: Final = '\u00e9\u65e5"\\\ufb01\ud55c\t\U0001d11e'
 # e + combining acute (one grapheme, one NFC character), CR LF (one grapheme), a zero width
 # space (invisible), between spaces that trimming drops.
 _LIGHT_CYCLE: Final = "e\u0301\r\n\u200b"
@@ -105,6 +107,7 @@ PURE: Final[Mapping[str, str]] = {
     "quote": '"',
     "accented": "\u00e9",
     "ligature": "\ufb01",
+    "astral": "\U0001d11e",
 }
 
 

@@ -396,6 +396,11 @@ def _show(text: Any, width: int = 60) -> str:
 def explain_pairs(sent: Mapping[str, str], got: Mapping[str, Any]) -> list[str]:
     """One line per sent pair that is not in `got` exactly as sent, naming the mechanisms the
     fault model knows that explain what came back instead."""
+    return [line for _, line in explain_pairs_by_key(sent, got)]
+
+
+def explain_pairs_by_key(sent: Mapping[str, str], got: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """explain_pairs, each line with the sent key it is about."""
     confirmed = {
         (mid, how)
         for key in sent
@@ -404,7 +409,7 @@ def explain_pairs(sent: Mapping[str, str], got: Mapping[str, Any]) -> list[str]:
         if new not in sent
     }
     return [
-        line
+        (key, line)
         for key, value in sent.items()
         for line in _explain_one(key, value, sent, got, confirmed)
     ]

@@ -31,6 +31,21 @@ from conformance.values import shown
 
 T = TypeVar("T")
 FIXTURE_PROMPT = "Conformance suite fixture. Reply with the single word: ok."
+# The stored completion's conversation: longer than the first page of the messages endpoint
+# (20), so an update that rewrites the stored messages from what a page shows is seen.
+FIXTURE_MESSAGES = (
+    {"role": "system", "content": "Conformance suite fixture."},
+    *(
+        message
+        for turn in range(1, 12)
+        for message in (
+            {"role": "user", "content": f"Turn {turn}. Reply with the single word: ok."},
+            {"role": "assistant", "content": "ok"},
+        )
+    ),
+    {"role": "user", "content": FIXTURE_PROMPT},
+)
+MESSAGES_LIMIT = "100"
 
 
 @dataclass
@@ -132,7 +147,9 @@ class Target:
     def _read_views(self, tracked: Tracked) -> None:
         gone = self.invariants.unavailable
         if MESSAGES not in gone:
-            read = self.client.send("GET", completion_path(tracked.id) + "/messages")
+            read = self.client.send(
+                "GET", completion_path(tracked.id) + "/messages", params={"limit": MESSAGES_LIMIT}
+            )
             if read.status in UNOFFERED and MESSAGES not in tracked.baselines:
                 gone[MESSAGES] = f"GET /chat/completions/{{id}}/messages answered {read.answer}"
         if LIST not in gone:
@@ -268,6 +285,8 @@ class Target:
                 "deleted ones cannot be told from updates of unknown ones",
                 _shown(completion.creation, completion.unreadable),
             )
+        # Its last read, for the invariants: what writes to the other completions did to it.
+        self.client.retrieve(completion.id)
         exchange = self.client.delete(completion.id)
         if exchange.status in (404, 405, 501):
             pytest.skip(
@@ -298,7 +317,7 @@ class Target:
             raise self._create_refused.again()  # one refusal is told once, and not asked again
         body = {
             "model": self.settings.model,
-            "messages": [{"role": "user", "content": FIXTURE_PROMPT}],
+            "messages": list(FIXTURE_MESSAGES),
             "store": store,
             # Marks the run's completions for whoever looks at the vendor's dashboard.
             "metadata": {RUN_KEY: self.nonce},

@@ -130,11 +130,11 @@ def test_vendor_run_with_the_fuzz_cases_creates_at_most_three_and_leaves_none(
 OPEN_VALID: dict[str, dict[str, Any]] = {
     "empty-key": {"metadata": {"": "v"}},
     "nul": {"metadata": {"k": "a\x00b"}},
-    "astral-64": {"metadata": {"\U0001d11e" * 64: "v"}},
 }
 DECIDED_VALID: dict[str, dict[str, Any]] = {
     "control-character": {"metadata": {"\x1f": ""}},
     "bmp-64": {"metadata": {"日" * 64: "v" * 512}},
+    "astral-64": {"metadata": {"\U0001d11e" * 64: "v"}},
     "empty-map": {"metadata": {}},
 }
 

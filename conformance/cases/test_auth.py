@@ -10,6 +10,7 @@ from conformance.client import Client
 from conformance.expect import (
     expect_key_not_echoed,
     expect_not_deleted,
+    expect_not_listed,
     expect_refused_to_another_project,
     expect_status,
 )
@@ -76,11 +77,16 @@ def test_another_projects_key_cannot_read_update_or_delete(
     other = target.settings.second_api_key
     if not other:
         pytest.skip("needs a key of another project: pass --second-api-key")
-    before = put_known(target, stored, {CASE: target.unique("tenancy")})
+    mark = target.unique("tenancy")
+    before = put_known(target, stored, {CASE: mark})
     read = api.retrieve(stored.id, key=other)
+    listed = api.send("GET", "/chat/completions", params={f"metadata[{CASE}]": mark}, key=other)
     update = api.update(stored.id, {"metadata": {CASE: "stolen"}}, key=other)
     delete = api.delete(stored.id, key=other)
     expect_refused_to_another_project(read, "retrieve")
+    expect_not_listed(
+        stored.id, listed, listed, "listing with another project's key returns the completion"
+    )
     expect_refused_to_another_project(update, "update")
     expect_refused_to_another_project(delete, "delete")
     later = api.retrieve(stored.id)

@@ -72,7 +72,7 @@ one_failure = hypothesis.settings(
 def test_fuzz_valid_update_is_accepted(case: Case[Any], fuzzer: Fuzzer) -> None:
     """MUST: "The ChatCompletion object matching the specified ID." Every update the spec allows
     answers 200 with a JSON body; only what the page leaves open may be refused (an empty key, a
-    NUL character, astral characters counted as two), never with a 5xx."""
+    NUL character), never with a 5xx."""
     response = fuzzer.send(case)
     checks = [not_a_server_error, positive_data_acceptance]
     if response.status_code == 200:

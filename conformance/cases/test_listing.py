@@ -40,14 +40,20 @@ def test_listing_by_metadata_finds_the_new_value_not_the_old(
         write,
         f"listing with the old value metadata[{CASE}]={old} still returns the completion",
     )
-    # A value never set, sorting before the stored one: a filter that compares by order
-    # rather than equality returns the completion here.
-    never = f"a-never-{target.nonce}"
-    other = api.list({f"metadata[{CASE}]": never, "limit": "100"})
-    expect_not_listed(
-        stored.id,
-        other,
-        write,
-        f"listing with metadata[{CASE}]={never}, a value never set, returns the completion "
-        f"whose value is {new}",
-    )
+    # Values never set: one sorting before the stored one (a filter that compares by order
+    # rather than equality returns the completion), the stored one in other case, and with SQL
+    # LIKE wildcards in it (a filter that matches patterns returns it).
+    for never in (
+        f"a-never-{target.nonce}",
+        new.upper(),
+        new.replace("-", "_"),
+        "new-%",
+    ):
+        other = api.list({f"metadata[{CASE}]": never, "limit": "100"})
+        expect_not_listed(
+            stored.id,
+            other,
+            write,
+            f"listing with metadata[{CASE}]={never}, a value never set, returns the completion "
+            f"whose value is {new}",
+        )
