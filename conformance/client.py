@@ -21,6 +21,7 @@ from urllib.parse import quote
 import httpx
 
 from conformance import __version__
+from conformance.access import Access
 from conformance.retry import RateLimitPolicy
 
 DEFAULT_TIMEOUT: Final = 10.0
@@ -116,7 +117,8 @@ def encode_json(body: Any) -> bytes:
 
 
 class Client:
-    """A keep-alive HTTP client bound to the target's base URL and API key."""
+    """A keep-alive HTTP client bound to the target's base URL and API key, and to how its
+    requests reach it (`access`: the key's header, extra headers and query parameters)."""
 
     def __init__(
         self,
@@ -126,9 +128,11 @@ class Client:
         timeout: float = DEFAULT_TIMEOUT,
         max_body_bytes: int = MAX_BODY_BYTES,
         transport: httpx.BaseTransport | None = None,
+        access: Access | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
+        self.access = access or Access()
         self.timeout = timeout
         self.max_body_bytes = max_body_bytes
         self.requests_sent = 0
@@ -180,20 +184,28 @@ class Client:
         headers: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
     ) -> Exchange:
-        """Send one request; `key=None` sends no Authorization header, a string sends that key."""
+        """Send one request; `key=None` sends no key, a string sends that key (in the run's
+        key header). The run's extra headers and query parameters go with every request."""
         request_headers: dict[str, str] = {"accept": "application/json"}
-        bearer = self.api_key if key == USE_KEY else key
-        if bearer is not None:
-            request_headers["authorization"] = f"Bearer {bearer}"
+        presented = self.api_key if key == USE_KEY else key
+        if presented is not None:
+            name, value = self.access.credential(presented)
+            request_headers[name] = value
         if not isinstance(body, _NoBody):
             if content is not None:
                 raise TypeError("send either a JSON body or raw content, not both")
             content = encode_json(body)
         if content is not None:
             request_headers["content-type"] = "application/json"
+        request_headers.update({extra.name.lower(): extra.value for extra in self.access.headers})
         request_headers.update(headers or {})
+        query = {extra.name: extra.value for extra in self.access.query}
         request = self._http.build_request(
-            method, self.url(path), headers=request_headers, content=content, params=params
+            method,
+            self.url(path),
+            headers=request_headers,
+            content=content,
+            params={**query, **(params or {})} or None,
         )
         exchanges: list[Exchange] = []
 
@@ -296,7 +308,8 @@ class Client:
         return self.send("GET", completion_path(completion_id), **kwargs)
 
     def create(self, body: dict[str, Any]) -> Exchange:
-        return self.send("POST", "/chat/completions", body=body)
+        """POST /chat/completions, the run's extra create fields merged in."""
+        return self.send("POST", "/chat/completions", body=self.access.create(body))
 
     def delete(self, completion_id: str, **kwargs: Any) -> Exchange:
         return self.send("DELETE", completion_path(completion_id), **kwargs)

@@ -61,8 +61,7 @@ def pytest_configure_node(node: Any) -> None:
     """xdist controller: hand each worker the resolved target, keys included (in-process)."""
     state = state_of(node.config)
     if state is not None:
-        shared = {k: v for k, v in vars(state.settings).items() if k != "ledger"}
-        node.workerinput["conformance"] = shared
+        node.workerinput["conformance"] = state.settings.shared()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -93,6 +92,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         f"model: {s.model or '(none)'}; consistency timeout {s.consistency_timeout:g} s; "
         f"request timeout {s.timeout:g} s; {'strict' if s.strict else 'SHOULD failures warn'}",
     ]
+    lines += s.access.describe()
     if s.completion_id:
         lines.append(
             f"updating the given completion {s.completion_id}; metadata restored at the end"

@@ -111,21 +111,21 @@ def start(config: pytest.Config) -> RunState:
     reports_dir = Path(options.get("reports_dir") or config.rootpath / "reports")
     profile = _profile(config, options)  # workers too: the verdicts read its deviations
     if profile is not None:
-        options = options.with_profile({"base_url": profile.base_url, "model": profile.model})
+        options = options.with_profile(profile.option_values())
     shared = getattr(config, "workerinput", {}).get("conformance")
     if shared is not None:
         # An xdist worker: the controller resolved the target (and started the embedded
         # server) once; each worker keeps its own ledger so no two write one file.
         worker = config.workerinput["workerid"]  # type: ignore[attr-defined]
         ledger = reports_dir / f"created-completions-{worker}.json"
-        settings, server = Settings(**{**shared, "ledger": ledger}), None
+        settings, server = Settings.from_shared(shared, ledger), None
     else:
         settings, server = resolve_settings(options, reports_dir)
         if server is not None:
             config.option.base_url = server.base_url  # pytest-base-url's header and fixture
     return RunState(
         settings=settings,
-        redact=Redactor([settings.api_key, settings.second_api_key]),
+        redact=Redactor([settings.api_key, settings.second_api_key], settings.access),
         reports_dir=reports_dir,
         options=options,
         server=server,

@@ -63,7 +63,9 @@ class Target:
     def __init__(self, settings: Settings, redact: Redactor) -> None:
         self.settings = settings
         self.redact = redact
-        self.client = Client(settings.base_url, settings.api_key, timeout=settings.timeout)
+        self.client = Client(
+            settings.base_url, settings.api_key, timeout=settings.timeout, access=settings.access
+        )
         self.nonce = secrets.token_hex(4)
         self._marks = itertools.count(1)
         self.completions_created = 0

@@ -117,7 +117,8 @@ def test_command_passes_against_the_embedded_server_then_a_started_reference_ser
             server.terminate()
     assert second.returncode == 0, second.stdout[-4000:] + second.stderr[-2000:]
     doc = json.loads((second_dir / "reports" / "compliance.json").read_text(encoding="utf-8"))
-    assert doc["target"] == {"base_url": base_url, "embedded": False}
+    assert doc["target"]["base_url"] == base_url and doc["target"]["embedded"] is False
+    assert doc["target"]["auth_header"] == "authorization" and doc["target"]["headers"] == {}
     assert doc["baseline"]["same_target"] is False
     assert doc["baseline"]["gate"]["fails"] is False
     assert KEY not in second.stdout + (second_dir / "reports" / "report.html").read_text("utf-8")

@@ -86,7 +86,7 @@ class ClientAdapter(HTTPAdapter):
         if body is not None and not isinstance(body, str | bytes):
             raise TypeError("fuzzing sends bodies as bytes, not streams")
         content = body.encode("utf-8") if isinstance(body, str) else body
-        key = request_key(method, path, content, headers)
+        key = request_key(method, path, content, headers, self.client.access.auth_header)
         if self.answers is not None:
             earlier = self.answers.answer(key)
             if earlier is not None:
@@ -95,7 +95,8 @@ class ClientAdapter(HTTPAdapter):
                 return self._response(request, earlier)
             self.answers.fresh(content)
         self.throttle.wait()
-        # key=None: the Authorization header, or its absence, is the prepared request's own.
+        # key=None: the key's header, or its absence, is the prepared request's own; the run's
+        # extra headers and query parameters are added by the Client, as to every request.
         exchange = self.client.send(method, path, content=content, key=None, headers=headers)
         if self.answers is not None:
             self.answers.keep(key, exchange)

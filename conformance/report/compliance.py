@@ -7,7 +7,6 @@ disagree. `seal` redacts every string and adds the digest last.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -17,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from conformance import __version__
 from conformance.report.schema import FORMAT, digest
-from conformance.requirements import CATALOGUE_PATH, OPENAPI_PATH, load_yaml
+from conformance.requirements import CATALOGUE_PATH, OPENAPI_PATH, catalogue_version, file_sha256
 from conformance.verdicts import (
     TRANSCRIBED,
     CaseResult,
@@ -33,10 +32,6 @@ if TYPE_CHECKING:
 
 TRANSCRIPT_CHARS = 20_000
 VERDICTS = [v.value for v in Verdict] + ["NOT RUN"]
-
-
-def file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def public_url(url: str) -> str:
@@ -81,7 +76,6 @@ def build(
     failures = [{"cause": setup_cause(text), "transcript": text} for text in setup_failures]
     if failures:
         void(results, f"not judged: setup failed ({failures[0]['cause']})")
-    catalogue_version = _catalogue_version()
     counts = dict.fromkeys(VERDICTS, 0)
     for result in results.values():
         counts[result.verdict.value if result.verdict else "NOT RUN"] += 1
@@ -96,10 +90,16 @@ def build(
             "requirements": {
                 "path": _rel(CATALOGUE_PATH),
                 "sha256": file_sha256(CATALOGUE_PATH),
-                "version": catalogue_version,
+                "version": catalogue_version(),
             },
         },
-        "target": {"base_url": public_url(settings.base_url), "embedded": settings.embedded},
+        # How the requests reached it (secret values redacted): the key's header, the extra
+        # headers and query parameters, and the fields added to every create.
+        "target": {
+            "base_url": public_url(settings.base_url),
+            "embedded": settings.embedded,
+            **settings.access.public(),
+        },
         "model": settings.model,
         "strict": settings.strict,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
@@ -148,9 +148,3 @@ def setup_cause(transcript: str) -> str:
 
 def _rel(path: Path) -> str:
     return f"{path.parent.name}/{path.name}"
-
-
-def _catalogue_version() -> int | None:
-    data = load_yaml(CATALOGUE_PATH)
-    version = data.get("version") if isinstance(data, dict) else None
-    return version if isinstance(version, int) else None

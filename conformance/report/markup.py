@@ -14,6 +14,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from conformance.access import describe
+
 CSS = """
 .ucc-v { font-weight: bold; padding: 1px 6px; border-radius: 3px; white-space: nowrap; }
 .ucc-v-PASS { background: #d4edda; color: #155724; }
@@ -166,6 +168,7 @@ def environment() -> jinja2.Environment:
         detail=detail,
         target_label=target_label,
         cost_line=cost_line,
+        access_lines=describe,
     )
     return env
 
