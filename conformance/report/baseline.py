@@ -42,12 +42,31 @@ def diff(baseline: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
     return {
         "started_at": baseline["started_at"],
         "digest": baseline["digest"]["value"],
+        "catalogue": catalogue_change(baseline, document),
         "same_target": target_key(baseline) == target_key(document),
         "regressions": regressions,
         "fixed": fixed,
         "still_failing": still,
         "other_changes": other,
     }
+
+
+def catalogue_change(baseline: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """Whether the baseline was judged against the same requirement catalogue: a run of
+    another suite version may have requirements added, changed or retired (CHANGELOG.md), and
+    a verdict that moved may be the catalogue's doing, not the target's."""
+    was, now = baseline["spec"]["requirements"], document["spec"]["requirements"]
+    same = was["sha256"] == now["sha256"]
+    note = None
+    if not same:
+        note = (
+            f"the baseline was judged against requirement catalogue version "
+            f"{was.get('version')} (sha256 {was['sha256'][:12]}, suite "
+            f"{baseline.get('suite_version')}), this run against version {now.get('version')} "
+            f"(sha256 {now['sha256'][:12]}, suite {document.get('suite_version')}): "
+            "requirements may have been added, changed or retired since (see CHANGELOG.md)"
+        )
+    return {"same": same, "version": was.get("version"), "sha256": was["sha256"], "note": note}
 
 
 def gate(
@@ -84,6 +103,9 @@ def lines(changes: dict[str, Any]) -> list[str]:
         f"baseline: run of {changes['started_at']} (digest {changes['digest'][:12]})"
         + ("" if changes["same_target"] else " of ANOTHER target")
     ]
+    note = (changes.get("catalogue") or {}).get("note")
+    if note:
+        out.append(f"baseline: {note}")
     for title, key in (
         ("new failures", "regressions"),
         ("fixed", "fixed"),
