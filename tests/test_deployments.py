@@ -169,6 +169,12 @@ def test_malformed_value_is_one_usage_error_and_nothing_is_sent(
     assert CountsRequests.served == 0
 
 
+def test_auth_header_without_a_base_url_is_a_usage_error(run_suite: Run) -> None:
+    """The embedded reference server takes its key as a bearer token only."""
+    line = one_usage_error(run_suite("--auth-header=api-key"))
+    assert line.startswith("ERROR: --auth-header is for a target given with --base-url")
+
+
 def test_base_url_with_a_query_points_to_query_and_repeats_no_value(run_suite: Run) -> None:
     url = f"https://azure.example/openai/v1?api-version=2024-10-21&sig={SIGNATURE}"
     line = one_usage_error(run_suite(f"--base-url={url}", f"--api-key={API_KEY}", "--model=m"))
