@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from conformance import __version__
+from conformance.arguments import check, silence_reports
 from conformance.collection import (
     MARKERS,
     collects_cases,
@@ -171,6 +172,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state = state_of(session.config)
     if state is None:
         return
+    check(session.config)  # nothing is sent (nor written) before every argument is valid
     state.target = Target(state.settings, state.redact)
     if not state.settings.embedded and not hasattr(session.config, "workerinput"):
         problem = preflight(state.target)
@@ -184,6 +186,18 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                 )
             raise pytest.UsageError(state.redact(problem))
         state.swept = state.target.sweep_ledger()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Any:
+    """A usage error pytest raises while collecting (what `check` could not foresee) ends the
+    session without reports, as one raised before it does."""
+    try:
+        return (yield)
+    except pytest.UsageError:
+        if state_of(session.config) is not None:
+            silence_reports(session.config)
+        raise
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -158,6 +158,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Any:
     and apply the regression gate to the exit status."""
     config = session.config
     report = config.stash.get(REPORT, None)
+    if exitstatus == pytest.ExitCode.USAGE_ERROR:
+        report = None  # a usage error leaves no report (conformance.arguments)
     if report is not None:
         if exitstatus == pytest.ExitCode.INTERRUPTED:
             report.stopped = "the run was interrupted"
@@ -214,6 +216,8 @@ def pytest_terminal_summary(
 ) -> None:
     state = state_of(config)
     if state is None or _is_worker(config) or REPORT not in config.stash:
+        return
+    if exitstatus == pytest.ExitCode.USAGE_ERROR:
         return
     doc = document(config)
     write = terminalreporter.write_line
