@@ -27,7 +27,7 @@ from conformance.failures import NOT_RUN
 from conformance.judge import Ending, judge
 from conformance.options import adopt, register
 from conformance.preflight import preflight
-from conformance.run import OBSERVATION, STATE, VerdictCollector, start, state_of
+from conformance.run import OBSERVATION, STATE, RunState, VerdictCollector, start, state_of
 from conformance.target import Target
 from conformance.verdicts import Verdict
 
@@ -201,13 +201,35 @@ def pytest_collection(session: pytest.Session) -> Any:
 
 
 @pytest.hookimpl(tryfirst=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = state_of(session.config)
     if state is None or state.target is None:
         return
-    state.cleanup_notes = state.target.cleanup()
+    state.cleanup_notes = cleanup(session.config, state, exitstatus)
     if hasattr(session.config, "workeroutput"):
         session.config.workeroutput["conformance"] = {
             "totals": state.target.totals(),
             "cleanup_notes": state.cleanup_notes,
         }
+
+
+def cleanup(config: pytest.Config, state: RunState, exitstatus: int) -> list[str]:
+    """The target's cleanup, also after a Ctrl-C; a second Ctrl-C skips the rest of it, and
+    the ledger keeps every id not deleted for the next run to sweep."""
+    assert state.target is not None
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if exitstatus == pytest.ExitCode.INTERRUPTED and reporter is not None:
+        reporter.write_line("interrupted: cleaning up what the run created (Ctrl-C again skips it)")
+    try:
+        return state.target.cleanup()
+    except KeyboardInterrupt:
+        state.cleanup_interrupted = True
+        state.target.client.close()
+        ledger = state.settings.ledger
+        kept = (
+            f"the ids not deleted stay in {ledger}, and the next run against "
+            f"{state.settings.base_url} deletes them"
+            if ledger is not None
+            else "the embedded server's completions go with it"
+        )
+        return [f"cleanup SKIPPED (interrupted): {kept}"]

@@ -39,6 +39,7 @@ class RunState:
     target: Target | None = None
     results: list[CaseResult] = field(default_factory=list)
     cleanup_notes: list[str] = field(default_factory=list)
+    cleanup_interrupted: bool = False  # a Ctrl-C stopped the cleanup (the ledger keeps the rest)
     swept: int = 0
     profile: Profile | None = None
     worker_totals: list[dict[str, Any]] = field(default_factory=list)

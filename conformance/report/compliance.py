@@ -72,15 +72,20 @@ def build(
     results: dict[str, RequirementResult],
     stopped: str | None,
     setup_failures: Sequence[str] = (),
+    interrupted: bool = False,
 ) -> dict[str, Any]:
     """The document before the profile, baseline and history parts (added by the caller).
 
     `setup_failures` are the transcripts of what could not be set up; with any, no
     requirement keeps a PASS or FAIL (verdicts.void) and the run's verdict is SETUP FAILED.
+    `stopped` says why the run did not complete; `interrupted`, that it was interrupted
+    (Ctrl-C): its verdict is then INTERRUPTED.
     """
     failures = [{"cause": setup_cause(text), "transcript": text} for text in setup_failures]
     if failures:
         void(results, f"not judged: setup failed ({failures[0]['cause']})")
+    setup_failed = failures[0]["cause"] if failures else None
+    ending: dict[str, Any] = {"interrupted": interrupted, "stopped": stopped}
     catalogue_version = _catalogue_version()
     counts = dict.fromkeys(VERDICTS, 0)
     for result in results.values():
@@ -107,9 +112,9 @@ def build(
         # requests_sent, completions_created, max_storage_delay_s and the retry counters,
         # summed over the process and its xdist workers (RunState.totals).
         **totals,
-        "verdict": run_verdict(results, failures[0]["cause"] if failures else None).value,
+        "verdict": run_verdict(results, setup_failed, **ending).value,
         "setup_failures": failures,
-        "headline": headline(results, failures[0]["cause"] if failures else None),
+        "headline": headline(results, setup_failed, **ending),
         "counts": counts,
         "capabilities": {},
         "profile": None,

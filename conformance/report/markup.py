@@ -33,7 +33,8 @@ CSS = """
 .ucc-banner-PASSED { background: #d4edda; color: #155724; border: 2px solid #28a745; }
 .ucc-banner-FAILED, .ucc-banner-ERROR, .ucc-banner-SETUP-FAILED {
   background: #f5c6cb; color: #721c24; border: 2px solid #dc3545; }
-.ucc-banner-INCONCLUSIVE { background: #ffe0b2; color: #8a4b00; border: 2px solid #fd7e14; }
+.ucc-banner-INCONCLUSIVE, .ucc-banner-INTERRUPTED, .ucc-banner-NOTHING-JUDGED {
+  background: #ffe0b2; color: #8a4b00; border: 2px solid #fd7e14; }
 .ucc-flag { color: #856404; }
 table.ucc { border-collapse: collapse; margin: 8px 0; }
 table.ucc th, table.ucc td { border: 1px solid #ddd; padding: 3px 6px; text-align: left;
