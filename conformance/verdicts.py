@@ -97,6 +97,8 @@ class CaseResult:
     observation: str | None = None
     transcript: str | None = None  # the redacted failure text, for TRANSCRIBED verdicts
     setup_failure: str | None = None  # the cause, on the first case a setup failure stopped
+    cause: str | None = None  # the root cause that explains its failure (conformance.causes)
+    cause_text: str | None = None  # that cause with the exchanges that show it, on one case
 
 
 @dataclass

@@ -26,6 +26,7 @@ from conformance.judge import TRANSCRIPT_SECTION
 from conformance.report import baseline as gate_
 from conformance.report import compliance, history, markup
 from conformance.report.profiles import assess, detect_capabilities, today
+from conformance.report.root_cause import TellCauseFirst
 from conformance.report.schema import ReportError
 from conformance.requirements import catalogue
 from conformance.run import RunState, state_of
@@ -78,6 +79,9 @@ def pytest_configure(config: pytest.Config) -> None:
         baseline=baseline,
     )
     config.pluginmanager.register(Interruption(report), "conformance-interruption")
+    config.pluginmanager.register(
+        TellCauseFirst(lambda: document(config)), "conformance-root-cause"
+    )
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -182,7 +186,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Any:
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if report.history is not None:
         history.append(report.history, history.record(doc))
-    session.exitstatus = exit_status(doc, session.exitstatus)
+    if not config.option.collectonly:  # --collect-only keeps pytest's 0 (NOTHING JUDGED)
+        session.exitstatus = exit_status(doc, session.exitstatus)
     return result
 
 
@@ -280,8 +285,11 @@ def pytest_terminal_summary(
     write(f"target: {state.target_label}", bold=True)
     write(f"verdict: {doc['headline']}", bold=True, **COLOURS.get(doc["verdict"], {"yellow": True}))
     write(markup.cost_line(doc))
+    cause = doc.get("cause")
+    if cause:
+        write(f"root cause (told above, {cause['cases']} cases): {cause['summary']}", yellow=True)
     lost = markup.lost_writes_line(doc)
-    if lost:
+    if lost and (not cause or lost != cause["summary"]):
         write(lost, yellow=True)
     if state.swept:
         write(f"deleted {state.swept} completion(s) left by an earlier interrupted run")
