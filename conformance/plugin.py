@@ -41,6 +41,7 @@ from conformance.target import Target
 pytest_plugins = [
     "conformance.fixtures",
     "conformance.report.hooks",
+    "conformance.report.html_outcomes",
     "conformance.fuzz.plugin",
 ]
 
