@@ -50,6 +50,17 @@ TYPOS = {
 }
 
 
+def vendor(server: BackgroundServer, reports: Path, *more: str) -> list[str]:
+    """A vendor run's options against `server`, its reports in `reports`, then `more`."""
+    return [
+        f"--base-url={server.base_url}",
+        f"--api-key={API_KEY}",
+        "--model=m",
+        f"--reports-dir={reports}",
+        *more,
+    ]
+
+
 def run_pytest(pytester: pytest.Pytester, args: list[str]) -> tuple[int, str]:
     result = pytester.runpytest_inprocess(str(CASES_DIR), *args)
     return int(result.ret), f"{result.stdout}\n{result.stderr}"
@@ -75,13 +86,7 @@ def test_typo_is_a_usage_error_before_any_request_or_file(
     app, server = counting
     reports = tmp_path / "reports"
     monkeypatch.chdir(tmp_path)  # the command resolves a relative path from where it runs
-    args = [
-        f"--base-url={server.base_url}",
-        f"--api-key={API_KEY}",
-        "--model=m",
-        f"--reports-dir={reports}",
-        *typo,
-    ]
+    args = vendor(server, reports, *typo)
     if entry == "pytest":
         code, text = run_pytest(pytester, args)
     else:
@@ -101,16 +106,7 @@ def test_the_same_arguments_without_the_typo_run(
     app, server = counting
     reports = tmp_path / "reports"
     code, text = run_pytest(
-        pytester,
-        [
-            f"--base-url={server.base_url}",
-            f"--api-key={API_KEY}",
-            "--model=m",
-            f"--reports-dir={reports}",
-            "--no-fuzz",
-            "-k",
-            "UCC-ID-UNKNOWN-404",
-        ],
+        pytester, vendor(server, reports, "--no-fuzz", "-k", "UCC-ID-UNKNOWN-404")
     )
     assert code == pytest.ExitCode.OK, text
     assert app.requests > 0 and (reports / "compliance.json").exists()
@@ -123,18 +119,8 @@ def test_usage_error_found_only_while_collecting_leaves_no_report(
     preflight: the run still ends with the usage error alone, and writes nothing."""
     _, server = counting
     reports = tmp_path / "reports"
-    code, text = run_pytest(
-        pytester,
-        [
-            f"--base-url={server.base_url}",
-            f"--api-key={API_KEY}",
-            "--model=m",
-            f"--reports-dir={reports}",
-            "--no-fuzz",
-            "-k",
-            "limits and not seventeen and fast(x=1)",
-        ],
-    )
+    selection = "limits and not seventeen and fast(x=1)"
+    code, text = run_pytest(pytester, vendor(server, reports, "--no-fuzz", "-k", selection))
     assert code == pytest.ExitCode.USAGE_ERROR, text
     assert "do not support call parameters" in text
     assert not reports.exists() or not any(reports.iterdir()), list(reports.iterdir())
