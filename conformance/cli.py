@@ -4,8 +4,8 @@ directory.
 The command is pytest with the suite chosen for it: the cases installed with the package, the
 suite's pytest settings (the repository's pytest.ini, shipped as conformance/suite.ini), and
 the reports in ./reports/ of the working directory. The rest is pytest's: every option, the
-exit codes (0 passed, 1 failed, 2 interrupted, 3 internal error, 4 usage error) and the
-reports are those of `pytest` in the repository.
+exit codes (0 passed, 1 failed, 2 interrupted, 3 internal error, 4 usage error, 5 nothing
+judged) and the reports are those of `pytest` in the repository.
 
 Why not `pytest --pyargs conformance.cases`: pytest chooses its root directory and its
 configuration file before it loads plugins, by walking up from the paths on the command line.
@@ -41,9 +41,10 @@ INTRO = f"""usage: {PROG} [options]
 Runs the Update-chat-completion conformance cases against --base-url (or, without one, the
 embedded reference server) and writes reports/report.html, reports/junit.xml and
 reports/compliance.json under the working directory. Exit status: 0 the target passed, 1 it
-failed, 2 interrupted, 3 internal error, 4 usage error. Every pytest option works too
-(-k, -m, -x, -n with pytest-xdist installed): they follow the suite's own. --version prints
-the suite's version and its requirement catalogue's version and sha256.
+failed, 2 interrupted, 3 internal error, 4 usage error (nothing sent, no report), 5 no
+requirement judged. Every pytest option works too (-k, -m, -x, -n with pytest-xdist
+installed): they follow the suite's own. --version prints the suite's version and its
+requirement catalogue's version and sha256.
 """
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from conformance.client import Client, Exchange, encode_json
 from conformance.failures import ConformanceFailure, Inconclusive
+from conformance.jsontext import as_json
 from conformance.mechanisms import explain_pairs, explain_refusal
 from conformance.samples import VALUE_KEYS
 from conformance.steps import accepted, read_back
@@ -148,7 +149,8 @@ def expect_batch_held(
     shown = exchanges if isinstance(exchanges, tuple) else (exchanges,)
     if not isinstance(metadata, dict):
         raise ConformanceFailure(
-            f"{where}: expected metadata to be a map holding the sent pairs, got {metadata!r:.200}",
+            f"{where}: expected metadata to be a map holding the sent pairs, got "
+            f"{as_json(metadata, 200)}",
             shown,
         )
     lines = explain_pairs(sent, metadata)

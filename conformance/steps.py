@@ -16,6 +16,7 @@ from conformance.client import Exchange
 from conformance.consistency import Waited, holds
 from conformance.expect import expect_ok, expect_pairs_held
 from conformance.failures import ConformanceFailure, Inconclusive
+from conformance.jsontext import as_json
 from conformance.samples import CASE, MAX_PAIRS, PLANNED_KEYS, RUN_KEY, pairs
 from conformance.target import Completion, Target
 
@@ -101,7 +102,8 @@ def read_back(
             )
         if body.get("id") != stored.id:
             raise ConformanceFailure(
-                f"retrieving {stored.id} answered another object (id {body.get('id')!r:.80})",
+                f"retrieving {stored.id} answered another object "
+                f"(id {as_json(body.get('id'), 80)})",
                 exchanges,
             )
         expect_pairs_held(sent, body.get("metadata"), exchanges, "later retrieve")
@@ -116,12 +118,12 @@ def _what_came_back(waited: Waited, what: str) -> str:
         if read.status == 404:
             return line + " (the completion has never been readable since it was created)"
         metadata = (read.json_object() or {}).get("metadata")
-        return line + f"; the last retrieve still shows metadata {metadata!r:.200}"
+        return line + f"; the last retrieve still shows metadata {as_json(metadata, 200)}"
     read = waited.exchange
     body = read.json_object() if read.status == 200 else None
     if body is None:
         return f"{what} could not be read back (retrieve answered {read.answer})"
-    return f"{what} came back as something else (metadata {body.get('metadata')!r:.200})"
+    return f"{what} came back as something else (metadata {as_json(body.get('metadata'), 200)})"
 
 
 # --- what the page leaves open ----------------------------------------------------------------

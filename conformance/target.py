@@ -22,6 +22,7 @@ import pytest
 from conformance.client import Client, Exchange
 from conformance.consistency import Consistency, Kind, PairLog, Seen, Waited, holds
 from conformance.failures import Inconclusive, SetupFailed
+from conformance.interrupts import deferred
 from conformance.samples import RUN_KEY
 from conformance.settings import Settings
 from conformance.transcript import Redactor
@@ -227,8 +228,12 @@ class Target:
             # Marks the run's completions for whoever looks at the vendor's dashboard.
             "metadata": {RUN_KEY: self.nonce},
         }
-        exchange = self.client.create(body)
-        completion_id = _created_id(exchange)
+        with deferred():  # a Ctrl-C waits for the answer, so that the id reaches the ledger
+            exchange = self.client.create(body)
+            completion_id = _created_id(exchange)
+            if store and completion_id is not None:
+                self._to_delete.append(completion_id)
+                self._remember(completion_id)
         if exchange.status != 200 or completion_id is None:
             self._create_refused = SetupFailed(
                 "could not create a chat completion to test with (POST /chat/completions "
@@ -237,9 +242,6 @@ class Target:
             )
             raise self._create_refused
         self.completions_created += 1
-        if store:
-            self._to_delete.append(completion_id)
-            self._remember(completion_id)
         return completion_id, exchange
 
     def totals(self) -> dict[str, Any]:
@@ -353,7 +355,11 @@ def _write_ledger(ledger: Path, entries: list[dict[str, str]]) -> None:
         ledger.unlink(missing_ok=True)
         return
     ledger.parent.mkdir(parents=True, exist_ok=True)
-    ledger.write_text(json.dumps({"completions": entries}, indent=1), encoding="utf-8")
+    # Written aside, then renamed over the ledger: a Ctrl-C at any moment leaves the old
+    # ledger or the new one, never a truncated file that would lose every entry.
+    aside = ledger.with_name(ledger.name + ".tmp")
+    aside.write_text(json.dumps({"completions": entries}, indent=1), encoding="utf-8")
+    aside.replace(ledger)
 
 
 def _shown(*items: Exchange | Waited | None) -> tuple[Exchange, ...]:

@@ -98,6 +98,18 @@ def gated(verdict: str = "FAILED", **levels_and_verdicts: tuple[str, str]) -> di
             gated("INCONCLUSIVE", A=("MUST", "INCONCLUSIVE"), B=("SHOULD", "INCONCLUSIVE")),
             "1 MUST requirement(s) could not be judged: A",
         ),
+        (
+            ["A"],
+            [],
+            gated("INTERRUPTED", A=("MUST", "FAIL")),
+            "the run's verdict is INTERRUPTED: the gate cannot vouch for it",
+        ),
+        (
+            [],
+            [],
+            gated("NOTHING JUDGED"),
+            "the run's verdict is NOTHING JUDGED: the gate cannot vouch for it",
+        ),
     ],
     ids=[
         "known-failures",
@@ -106,6 +118,8 @@ def gated(verdict: str = "FAILED", **levels_and_verdicts: tuple[str, str]) -> di
         "collection-error",
         "setup-failed",
         "must-inconclusive",
+        "interrupted",
+        "nothing-judged",
     ],
 )
 def test_gate_fails_on_regressions_and_the_suites_own_trouble(

@@ -2,9 +2,9 @@
 
 With a baseline a run fails only on requirements that PASSed in the baseline and FAIL now
 (regressions); what still fails, what was never judged before and what only warns does not fail
-it, so a nightly job goes red once per new breakage. The gate never forgives the suite's own
-trouble: a case that ended in ERROR, or a target that could not be set up, still fails the run,
-because then the gate cannot vouch for what it did not check.
+it, so a nightly job goes red once per new breakage. The gate never forgives what keeps it from
+vouching for the run: a case that ended in ERROR, a target that could not be set up, a run that
+did not complete (INTERRUPTED, or stopped early) or judged nothing, a MUST not judged.
 """
 
 from __future__ import annotations
@@ -75,10 +75,15 @@ def gate(
     """Why the gated run fails (None: it passes).
 
     `failed_verdicts` holds the verdict of every report pytest counted as failed or error
-    (None for one without a verdict, e.g. a collection error). A run whose setup failed, or
-    that could not judge a MUST requirement, fails whatever the baseline says: the gate cannot
-    vouch for what was not checked.
+    (None for one without a verdict, e.g. a collection error). A run that was interrupted or
+    stopped early, judged nothing, whose setup failed, or that could not judge a MUST
+    requirement, fails whatever the baseline says: the gate cannot vouch for what was not
+    checked.
     """
+    if document.get("verdict") in ("INTERRUPTED", "NOTHING JUDGED"):
+        return f"the run's verdict is {document['verdict']}: the gate cannot vouch for it"
+    if not document.get("complete", True):
+        return f"the run is incomplete ({document.get('stopped')})"
     if changes["regressions"]:
         n = len(changes["regressions"])
         return f"{n} regression(s) against the baseline: {', '.join(changes['regressions'])}"

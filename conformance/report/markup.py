@@ -15,6 +15,7 @@ import jinja2
 from markupsafe import Markup
 
 from conformance.access import describe
+from conformance.report.compliance import lost_writes
 
 CSS = """
 .ucc-v { font-weight: bold; padding: 1px 6px; border-radius: 3px; white-space: nowrap; }
@@ -35,8 +36,11 @@ CSS = """
 .ucc-banner-PASSED { background: #d4edda; color: #155724; border: 2px solid #28a745; }
 .ucc-banner-FAILED, .ucc-banner-ERROR, .ucc-banner-SETUP-FAILED {
   background: #f5c6cb; color: #721c24; border: 2px solid #dc3545; }
-.ucc-banner-INCONCLUSIVE { background: #ffe0b2; color: #8a4b00; border: 2px solid #fd7e14; }
+.ucc-banner-INCONCLUSIVE, .ucc-banner-INTERRUPTED, .ucc-banner-NOTHING-JUDGED {
+  background: #ffe0b2; color: #8a4b00; border: 2px solid #fd7e14; }
 .ucc-flag { color: #856404; }
+.ucc-cause { padding: 8px 14px; margin: 4px 0; border-left: 6px solid #dc3545;
+  background: #fdf0f1; }
 table.ucc { border-collapse: collapse; margin: 8px 0; }
 table.ucc th, table.ucc td { border: 1px solid #ddd; padding: 3px 6px; text-align: left;
   vertical-align: top; }
@@ -88,29 +92,7 @@ def lost_writes_line(document: dict[str, Any]) -> str | None:
     became readable: the first within 30 s (in UCC-RESP-STATUS); 12 updates never became
     visible: the first within 30 s (in UCC-META-ROUNDTRIP-RETRIEVE), 11 more on a single read
     (waits cut short after the first)"."""
-    lost = document.get("writes_never_visible") or []
-    parts = []
-    for kind, noun, verb in (
-        ("create", "new stored completion", "became readable"),
-        ("update", "update", "became visible"),
-    ):
-        mine = [w for w in lost if w["kind"] == kind]
-        if not mine:
-            continue
-        first = mine[0]
-        within = (
-            f"within {first['bound_s']:g} s"
-            if first["bound_s"] > 0
-            else "on the next read (--consistency-timeout=0)"
-        )
-        text = (
-            f"{len(mine)} {noun}{'s' if len(mine) > 1 else ''} never {verb}: "
-            f"the first {within} (in {first['requirement']})"
-        )
-        if len(mine) > 1 and first["bound_s"] > 0:
-            text += f", {len(mine) - 1} more on a single read (waits cut short after the first)"
-        parts.append(text)
-    return "; ".join(parts) or None
+    return "; ".join(lost_writes(document.get("writes_never_visible") or []).values()) or None
 
 
 def cost_line(document: dict[str, Any]) -> str:
