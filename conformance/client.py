@@ -26,6 +26,8 @@ from conformance.retry import RateLimitPolicy
 DEFAULT_TIMEOUT: Final = 10.0
 BREAKER_THRESHOLD: Final = 2
 MAX_BODY_BYTES: Final = 2_000_000
+RATE_LIMIT_HEADER_PREFIX: Final = "x-ratelimit-"
+MAX_RATE_HEADERS: Final = 12
 
 
 class _NoBody:
@@ -59,6 +61,10 @@ class Exchange:
     elapsed: float = 0.0
     note: str | None = None
     seq: int = 0  # the order in which the run sent its requests (1, 2, ...)
+    # Why this answer is a 429 that stands: the target's rate limit outlasted the suite's
+    # bounds ("rate limited: 4 answers 429 within 9 s; the bound is ..."). A case that judged
+    # such an answer could not judge its requirement (conformance.judge).
+    rate_limited: str | None = None
 
     @property
     def answer(self) -> str:
@@ -134,6 +140,7 @@ class Client:
         self.requests_sent = 0
         self.retries = 0
         self.rate_limits = RateLimitPolicy()
+        self.rate_limit_headers: dict[str, str] = {}  # the last x-ratelimit-* values seen
         self.broken: str | None = None
         self._unanswered = 0
         self._seq = itertools.count(1)
@@ -197,21 +204,46 @@ class Client:
         )
         exchanges: list[Exchange] = []
 
-        def attempt() -> tuple[int | None, str | None]:
+        def attempt() -> tuple[int | None, dict[str, str]]:
             exchange = self._attempt(request, content, retryable=_retryable(method, path))
             exchanges.append(exchange)
-            return exchange.status, exchange.response_headers.get("retry-after")
+            self._note_rate_limits(exchange)
+            return exchange.status, exchange.response_headers
 
         attempts = self.rate_limits.run(attempt)
         exchange = exchanges[-1]
-        if attempts > 1:
+        if attempts.count > 1:
             earlier = ", ".join(str(e.status) for e in exchanges[:-1])
             exchange.note = _join(
-                exchange.note, f"after {attempts - 1} answer(s) {earlier} retried"
+                exchange.note, f"after {attempts.count - 1} answer(s) {earlier} retried"
             )
+        if attempts.gave_up is not None:
+            exchange.rate_limited = attempts.gave_up
+            exchange.note = _join(exchange.note, attempts.gave_up)
         for observe in self.observers:
             observe(exchange)
         return exchange
+
+    def rate_limit_totals(self) -> dict[str, Any]:
+        """What the target's rate limits cost this process: retries, seconds waited, requests
+        given up on, and the last `x-ratelimit-*` values it announced (JSON-ready)."""
+        limits = self.rate_limits
+        return {
+            "rate_limit_retries": limits.retried,
+            "rate_limit_wait_s": round(limits.waited, 3),
+            "rate_limit_gave_up": limits.gave_up,
+            "rate_limit_headers": dict(self.rate_limit_headers),
+        }
+
+    def _note_rate_limits(self, exchange: Exchange) -> None:
+        """Keep the last value of each `x-ratelimit-*` header the target sent (OpenAI's
+        limit, remaining and reset, per requests and tokens), for the report; bounded, as
+        everything a target sends."""
+        for name, value in exchange.response_headers.items():
+            if not name.startswith(RATE_LIMIT_HEADER_PREFIX) or len(name) > 64:
+                continue
+            if name in self.rate_limit_headers or len(self.rate_limit_headers) < MAX_RATE_HEADERS:
+                self.rate_limit_headers[name] = value[:100]
 
     def _attempt(
         self, request: httpx.Request, content: bytes | None, *, retryable: bool
