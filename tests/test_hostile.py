@@ -131,6 +131,64 @@ def test_occasional_rate_limits_still_give_a_clean_verdict(serve: Serve, run_sui
     assert "rate-limited answers retried:" in str(run.result.stdout)
 
 
+# Each form of saying "come back later", and what the run selects: one form runs the whole
+# suite, the others the limits area (about 36 requests: two windows each), so the four runs
+# wait about 20 s in all.
+RATE_LIMIT_RUNS: dict[str, tuple[hostile.RateLimitForm, int, tuple[str, ...]]] = {
+    "retry-after-seconds": ("seconds", 40, ()),
+    "retry-after-date": ("date", 15, ("-m", "limits")),
+    "retry-after-ms": ("ms", 15, ("-m", "limits")),
+    "no-header": ("none", 15, ("-m", "limits")),
+}
+
+
+@pytest.mark.parametrize(
+    ("form", "every", "selection"), RATE_LIMIT_RUNS.values(), ids=RATE_LIMIT_RUNS
+)
+def test_rate_limit_windows_are_waited_out(
+    serve: Serve,
+    run_suite: Run,
+    form: hostile.RateLimitForm,
+    every: int,
+    selection: tuple[str, ...],
+) -> None:
+    """A vendor whose rate limit shuts every request out for 2 s, at the user's defaults: the
+    suite waits as long as it is told (or backs off), so the run passes; every 429 the server
+    sent was retried, and the waits the report counts cover each window."""
+    api_class = hostile.rate_limit_windows(form, every)
+    server = serve(api_class)
+    run = run_suite(*user_args(server.base_url, *selection))
+    assert run.result.ret == pytest.ExitCode.OK, run.outputs()[-3000:]
+    assert run.with_verdict("FAIL", "WARN", "ERROR", "INCONCLUSIVE") == set()
+    counts, doc = api_class.counts, run.compliance
+    assert counts.windows >= 2
+    assert doc["rate_limit_retries"] == counts.limited
+    assert doc["rate_limit_gave_up"] == 0
+    assert doc["rate_limit_wait_s"] >= counts.windows * (api_class.window - 0.1)
+    assert doc["rate_limit_headers"]["x-ratelimit-limit-requests"] == str(every)
+    stdout = str(run.result.stdout)
+    assert f"rate-limited answers retried: {counts.limited} (waited" in stdout
+    assert f"x-ratelimit-* last seen: limit-requests {every}," in stdout
+    assert "x-ratelimit-* last seen" in (run.reports_dir / "report.html").read_text()
+
+
+def test_a_rate_limit_outlasting_the_bounds_is_inconclusive_never_a_fail(
+    serve: Serve, run_suite: Run
+) -> None:
+    """Every update answered 429: the retries run out, and no requirement is failed (nor
+    passed: a 429 is no refusal of a 17-pair map) for it; each such case says why."""
+    server = serve(hostile.AlwaysRateLimited)
+    run = run_suite(*user_args(server.base_url, "-m", "response or limits"))
+    out = run.outputs()
+    assert run.result.ret == pytest.ExitCode.TESTS_FAILED, out[-3000:]
+    assert run.with_verdict("FAIL", "WARN", "ERROR", "PASS") == set(), run.verdicts
+    assert {"UCC-RESP-STATUS", "UCC-LIMIT-PAIRS-17"} <= run.with_verdict("INCONCLUSIVE")
+    assert "rate limited: 4 answers 429 within 0 s; the bound is 4 attempts a request" in out
+    assert run.compliance["rate_limit_gave_up"] > 0
+    assert "still rate limited when the retry bounds ran out" in str(run.result.stdout)
+    assert "Traceback" not in str(run.result.stdout)
+
+
 def test_key_never_appears_even_when_the_server_echoes_it(serve: Serve, run_suite: Run) -> None:
     """The canary: the server repeats the Authorization header in its answers, and a case
     fails so that answer lands in a transcript; the key is in no output."""
