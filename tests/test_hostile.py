@@ -59,6 +59,30 @@ HOSTILE_ANSWERS: dict[str, tuple[type[ReferenceApi], str]] = {
     "twenty-megabytes": (hostile.HugeBodyOnUpdate, "response body is larger than 2000000 bytes"),
     "not-utf8": (hostile.NonUtf8OnUpdate, "response body is not JSON (application/json"),
     "outage-503": (hostile.AlwaysUnavailable, "expected HTTP 200, got HTTP 503"),
+    # Bodies no careful JSON reader takes: each the target's failure, in one line, and none
+    # the suite's (before, the first and the integer were 31 ERRORs; the deep-but-parseable,
+    # duplicate-key and byte-order-mark ones passed).
+    "nested-100000-deep": (
+        hostile.NestedTooDeepForTheParser,
+        "it nests arrays and objects more than 64 levels deep",
+    ),
+    "nested-500-deep": (
+        hostile.NestedDeepButParseable,
+        "it nests arrays and objects more than 64 levels deep",
+    ),
+    "number-beyond-double": (
+        hostile.NumberBeyondDouble,
+        "the number 1e400 is beyond the range of a double",
+    ),
+    "integer-beyond-double": (
+        hostile.IntegerBeyondDouble,
+        "(5000 digits) is beyond the range of a double",
+    ),
+    "duplicate-keys": (hostile.DuplicateKeys, "the key 'id' appears twice in one object"),
+    "nan-literal": (hostile.NanLiteral, "NaN is no JSON value"),
+    "byte-order-mark": (hostile.ByteOrderMark, "it starts with a byte-order mark"),
+    "bytes-after-the-json": (hostile.BytesAfterTheJson, "more follows the JSON value"),
+    "event-stream": (hostile.EventStreamOnUpdate, "an event stream, not one JSON value"),
 }
 
 
@@ -75,6 +99,27 @@ def test_hostile_answer_fails_with_the_problem_named(
     assert_clean_failure(run, phrase)
     assert run.verdicts["UCC-RESP-STATUS"] == "FAIL"
     assert run.compliance["writes_never_visible"] == []
+
+
+def test_fuzz_cases_charge_an_unparseable_answer_to_the_target(
+    serve: Serve, run_suite: Run
+) -> None:
+    """Schemathesis decodes answers itself: a body Python's json cannot take (nested 100,000
+    deep) fails the schema requirement there too, and breaks no fuzz case."""
+    server = serve(hostile.NestedTooDeepForTheParser)
+    run = run_suite(*user_args(server.base_url, "--fuzz", "-m", "fuzz"))
+    assert_clean_failure(run, "deserialization error")
+    assert run.verdicts["UCC-RESP-SCHEMA"] == "FAIL"
+
+
+def test_body_that_never_ends_is_cut_at_the_deadline(serve: Serve, run_suite: Run) -> None:
+    """An answer that starts and keeps trickling never reaches a read timeout: the deadline
+    (twice the answer timeout) cuts it, and the breaker stops the run asking again."""
+    server = serve(hostile.EndlessBodyOnUpdate)
+    run = run_suite(*vendor_args(server.base_url))
+    assert_clean_failure(run, "no complete answer within 2 s: the body was still arriving")
+    cut = json.dumps(run.compliance).count("< no complete answer within")
+    assert 0 < cut <= BREAKER_THRESHOLD
 
 
 def test_persistent_503_is_retried_a_bounded_number_of_times(serve: Serve, run_suite: Run) -> None:

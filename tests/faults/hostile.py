@@ -1,9 +1,10 @@
 """Hostile and broken targets: what a proxy, an outage or a rate limiter answers in real life.
 
-Each must end the run with a failing (or, for occasional rate limits, a clean) verdict that
-names the problem in one line, within bounded time, with the reports written and no key in
-them. ASGI variations cover bad answers; a raw socket server covers what no HTTP framework
-will do (never answering, resetting the connection).
+Each must end the run with a failing (or, for rate limits the suite can wait out, a clean)
+verdict that names the problem in one line, within bounded time, with the reports written and
+no key in them; a body no careful JSON reader takes (GarbledUpdate's kinds) is the target's
+failure, never the suite's error. ASGI variations cover bad answers; a raw socket server
+covers what no HTTP framework will do (never answering, resetting the connection).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import math
 import socket
 import struct
@@ -53,6 +55,110 @@ class HugeBodyOnUpdate(ReferenceApi):
             for _ in range(HUGE_BODY_BYTES // 65536):
                 yield b"x" * 65536
             yield b'"}'
+
+        return StreamingResponse(chunks(), media_type="application/json")
+
+
+class GarbledUpdate(ReferenceApi):
+    """The update is made, and its answer, the right object, reaches the client in a form no
+    careful JSON reader takes (`garble`): a serializer's or a proxy's doing."""
+
+    media_type = "application/json"
+
+    async def update_endpoint(self, request: Request) -> Response:
+        tenant = self.authenticate(request)
+        body = await self.read_json(request)
+        record = self.update(tenant, request.path_params["completion_id"], body)
+        answer = json.dumps(self.render_update(record)).encode()
+        return Response(self.garble(answer), media_type=self.media_type)
+
+    def garble(self, answer: bytes) -> bytes:
+        return answer
+
+
+def _with_field(answer: bytes, name: bytes, raw: bytes) -> bytes:
+    """The answer's JSON text with one more member, written as `raw` JSON text."""
+    return answer[:-1] + b', "' + name + b'": ' + raw + b"}"
+
+
+class NestedTooDeepForTheParser(GarbledUpdate):
+    """An array nested 100,000 levels deep: Python's json raises RecursionError on it."""
+
+    def garble(self, answer: bytes) -> bytes:
+        return b"[" * 100_000 + b"]" * 100_000
+
+
+class NestedDeepButParseable(GarbledUpdate):
+    """The object with a member nested 500 levels: the parser copes; a validator recursing
+    into it, or repr in a message, may not."""
+
+    def garble(self, answer: bytes) -> bytes:
+        return _with_field(answer, b"debug", b"[" * 500 + b"]" * 500)
+
+
+class NumberBeyondDouble(GarbledUpdate):
+    """`created` is 1e400: Python reads it as infinity."""
+
+    def garble(self, answer: bytes) -> bytes:
+        return _with_field(answer, b"created", b"1e400")
+
+
+class IntegerBeyondDouble(GarbledUpdate):
+    """`created` has 5,000 digits: past Python's int conversion limit (a ValueError)."""
+
+    def garble(self, answer: bytes) -> bytes:
+        return _with_field(answer, b"created", b"1" + b"0" * 4999)
+
+
+class DuplicateKeys(GarbledUpdate):
+    """`id` appears twice; readers disagree which one counts (RFC 8259 leaves it open)."""
+
+    def garble(self, answer: bytes) -> bytes:
+        return b'{"id": "chatcmpl-another", ' + answer[1:]
+
+
+class NanLiteral(GarbledUpdate):
+    """`usage.total_tokens` is NaN, as Python's json.dumps writes a float nan."""
+
+    def garble(self, answer: bytes) -> bytes:
+        return answer.replace(b'"total_tokens": ', b'"total_tokens": NaN, "was": ', 1)
+
+
+class ByteOrderMark(GarbledUpdate):
+    """A UTF-8 byte-order mark before the object (RFC 8259: JSON on a network has none)."""
+
+    def garble(self, answer: bytes) -> bytes:
+        return b"\xef\xbb\xbf" + answer
+
+
+class BytesAfterTheJson(GarbledUpdate):
+    """A second object after the first, as a log line or a chunked proxy appends."""
+
+    def garble(self, answer: bytes) -> bytes:
+        return answer + b'\n{"id": "chatcmpl-another"}'
+
+
+class EventStreamOnUpdate(GarbledUpdate):
+    """The answer comes as a server-sent event stream, as to `stream: true` on create."""
+
+    media_type = "text/event-stream"
+
+    def garble(self, answer: bytes) -> bytes:
+        return b"data: " + answer + b"\n\ndata: [DONE]\n\n"
+
+
+class EndlessBodyOnUpdate(ReferenceApi):
+    """The update's answer starts and never ends: a few bytes every 50 ms (for at most a
+    minute, so the server stops by itself), each within any read timeout."""
+
+    async def update_endpoint(self, request: Request) -> Response:
+        self.authenticate(request)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b'{"id": "'
+            for _ in range(1200):
+                await asyncio.sleep(0.05)
+                yield b"x" * 16
 
         return StreamingResponse(chunks(), media_type="application/json")
 
