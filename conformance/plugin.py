@@ -10,6 +10,8 @@ conformance.fixtures; reports: conformance.report.hooks; fuzz cases: conformance
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -24,7 +26,7 @@ from conformance.collection import (
     requirement_of,
 )
 from conformance.consistency import Kind
-from conformance.judge import Ending, judge
+from conformance.judge import Ending, judge, rate_limited
 from conformance.options import adopt, register
 from conformance.preflight import preflight
 from conformance.run import (
@@ -125,6 +127,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items.sort(key=in_catalogue_order)
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """A case that rests on an answer the target's rate limit made stand is raised again as
+    what it is (conformance.judge.rate_limited), before pytest reports the phase. Outermost,
+    so the fuzz plugin's own wrapper has turned Hypothesis's errors into failures by then."""
+    with _rate_limits_judged(item):
+        return (yield)
+
+
+@contextmanager
+def _rate_limits_judged(item: pytest.Item) -> Iterator[None]:
+    try:
+        yield
+    except BaseException as error:
+        instead = rate_limited(error)
+        if instead is None:
+            raise
+        raise instead from None
+    state = state_of(item.config)
+    journal = state.target.client.journal if state and state.target else None
+    instead = rate_limited(None, journal or ())
+    if instead is not None:
+        raise instead
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report: pytest.TestReport = yield
@@ -157,14 +184,17 @@ def pytest_report_teststatus(
     return status_of(report)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Tell the run's waits which case is running: a write lost there is named later."""
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Any:
+    """Tell the run's waits which case is running: a write lost there is named later. A
+    fixture's failure on a rate-limited answer is raised again as in `pytest_runtest_call`."""
     state = state_of(item.config)
     requirement = requirement_of(item)
     if state is not None and state.target is not None and requirement is not None:
         state.target.consistency.case = (requirement.id, item.nodeid)
         item.stash[LOST_BEFORE] = len(state.target.consistency.never_visible)
+    with _rate_limits_judged(item):
+        return (yield)
 
 
 LOST_BEFORE = pytest.StashKey[int]()

@@ -62,6 +62,9 @@ class RunState:
             "writes_never_visible": [w for p in parts for w in p["writes_never_visible"]],
             "rate_limit_retries": sum(p["rate_limit_retries"] for p in parts),
             "rate_limit_wait_s": round(sum(p["rate_limit_wait_s"] for p in parts), 3),
+            "rate_limit_gave_up": sum(p["rate_limit_gave_up"] for p in parts),
+            # The last values any process saw (workers' after this process's).
+            "rate_limit_headers": {k: v for p in parts for k, v in p["rate_limit_headers"].items()},
             "connection_retries": sum(p["connection_retries"] for p in parts),
         }
 

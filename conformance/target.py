@@ -246,13 +246,11 @@ class Target:
 
     def totals(self) -> dict[str, Any]:
         """What this process's part of the run cost (JSON-ready, summed over xdist workers)."""
-        limits = self.client.rate_limits
         return {
             "requests_sent": self.client.requests_sent,
             "completions_created": self.completions_created,
             **self.consistency.totals(),
-            "rate_limit_retries": limits.retried,
-            "rate_limit_wait_s": round(limits.waited, 3),
+            **self.client.rate_limit_totals(),
             "connection_retries": self.client.retries,
         }
 

@@ -28,8 +28,11 @@ SHOWN_RESPONSE_HEADERS = (
     "content-length",
     "location",
     "retry-after",
+    "retry-after-ms",
     "www-authenticate",
 )
+# Shown too: the rate limits a target announces (OpenAI's x-ratelimit-limit-requests, ...).
+SHOWN_RESPONSE_HEADER_PREFIX = "x-ratelimit-"
 
 
 class Redactor:
@@ -150,9 +153,10 @@ def format_exchange(exchange: Exchange, redact: Redactor, bodies: Path | None = 
         lines.append(f"< {exchange.error} (after {exchange.elapsed:.2f} s)")
     else:
         lines.append(f"< HTTP {exchange.status} ({exchange.elapsed * 1000:.0f} ms)")
-        for name in SHOWN_RESPONSE_HEADERS:
-            if name in exchange.response_headers:
-                lines.append(f"< {name}: {exchange.response_headers[name]}")
+        headers = exchange.response_headers
+        announced = [n for n in headers if n.startswith(SHOWN_RESPONSE_HEADER_PREFIX)][:12]
+        for name in [*(n for n in SHOWN_RESPONSE_HEADERS if n in headers), *announced]:
+            lines.append(f"< {name}: {headers[name][:200]}")
         lines.append(f"< {_preview(exchange.response_body, exchange.truncated)}")
     lines.append(f"reproduce: {curl_command(exchange, bodies, access)}")
     return redact("\n".join(lines))

@@ -285,6 +285,9 @@ def pytest_terminal_summary(
     write(f"target: {state.target_label}", bold=True)
     write(f"verdict: {doc['headline']}", bold=True, **COLOURS.get(doc["verdict"], {"yellow": True}))
     write(markup.cost_line(doc))
+    announced = markup.rate_limit_headers_line(doc)
+    if announced:
+        write(announced)
     cause = doc.get("cause")
     if cause:
         write(f"root cause (told above, {cause['cases']} cases): {cause['summary']}", yellow=True)

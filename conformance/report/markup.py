@@ -102,14 +102,31 @@ def cost_line(document: dict[str, Any]) -> str:
         f"{document['completions_created']}"
         + (f"; slowest write to become readable: {delay:.2f} s" if delay is not None else "")
     )
-    if document.get("rate_limit_retries"):
+    if document.get("rate_limit_retries") or document.get("rate_limit_gave_up"):
         line += (
-            f"; rate-limited answers retried: {document['rate_limit_retries']} "
+            f"; rate-limited answers retried: {document.get('rate_limit_retries', 0)} "
             f"(waited {document.get('rate_limit_wait_s', 0):.1f} s)"
         )
+        if document.get("rate_limit_gave_up"):
+            line += (
+                f", {document['rate_limit_gave_up']} request(s) still rate limited when the "
+                "retry bounds ran out"
+            )
     if document.get("connection_retries"):
         line += f"; connection retries: {document['connection_retries']}"
     return line
+
+
+def rate_limit_headers_line(document: dict[str, Any]) -> str | None:
+    """The rate limits the target announced, as it last did ("x-ratelimit-* last seen:
+    limit-requests 60, remaining-requests 59, reset-requests 1s"); None when it sent none."""
+    headers = document.get("rate_limit_headers") or {}
+    if not headers:
+        return None
+    shown = ", ".join(
+        f"{name.removeprefix('x-ratelimit-')} {value}" for name, value in sorted(headers.items())
+    )
+    return f"x-ratelimit-* last seen: {shown}"
 
 
 # pytest-html puts its Environment table first; the verdicts matter more, so it goes last.
@@ -151,6 +168,7 @@ def environment() -> jinja2.Environment:
         target_label=target_label,
         cost_line=cost_line,
         access_lines=describe,
+        rate_limit_headers_line=rate_limit_headers_line,
     )
     return env
 
