@@ -40,7 +40,7 @@ def counting() -> Iterator[tuple[Counting, BackgroundServer]]:
 
 
 TYPOS = {
-    "option-taken-for-a-path": ["--header=a: b"],
+    "option-taken-for-a-path": ["--heder=a: b"],
     "no-such-path": ["no/such/directory"],
     "no-such-case": [f"{CASES_DIR / 'test_limits.py'}::test_no_case_has_this_name"],
     "keyword-syntax": ["-k", "limits and"],
