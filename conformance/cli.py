@@ -4,8 +4,8 @@ directory.
 The command is pytest with the suite chosen for it: the cases installed with the package, the
 suite's pytest settings (the repository's pytest.ini, shipped as conformance/suite.ini), and
 the reports in ./reports/ of the working directory. The rest is pytest's: every option, the
-exit codes (0 passed, 1 failed, 2 interrupted, 3 internal error, 4 usage error) and the
-reports are those of `pytest` in the repository.
+exit codes (0 passed, 1 failed, 2 interrupted, 3 internal error, 4 usage error, 5 nothing
+judged) and the reports are those of `pytest` in the repository.
 
 Why not `pytest --pyargs conformance.cases`: pytest chooses its root directory and its
 configuration file before it loads plugins, by walking up from the paths on the command line.
@@ -41,8 +41,10 @@ INTRO = f"""usage: {PROG} [options]
 Runs the Update-chat-completion conformance cases against --base-url (or, without one, the
 embedded reference server) and writes reports/report.html, reports/junit.xml and
 reports/compliance.json under the working directory. Exit status: 0 the target passed, 1 it
-failed, 2 interrupted, 3 internal error, 4 usage error. Every pytest option works too
-(-k, -m, -x, -n with pytest-xdist installed): they follow the suite's own.
+failed, 2 interrupted, 3 internal error, 4 usage error (nothing sent, no report), 5 no
+requirement judged. Every pytest option works too (-k, -m, -x, -n with pytest-xdist
+installed): they follow the suite's own. --version prints the suite's version and its
+requirement catalogue's version and sha256.
 """
 
 
@@ -72,8 +74,25 @@ def suite_help_first(text: str) -> str:
     return "\n\n".join([INTRO.rstrip("\n"), *ours, *rest]) + "\n"
 
 
+def version_text() -> str:
+    """What --version prints: the suite's version, and the requirement catalogue it judges by
+    (its own version and sha256, as compliance.json records them), so a vendor's gate can tell
+    two runs' catalogues apart before comparing them (CHANGELOG.md lists what changed)."""
+    from conformance import __version__
+    from conformance.requirements import CATALOGUE_PATH, catalogue, catalogue_version, file_sha256
+
+    return (
+        f"{PROG} {__version__}\n"
+        f"requirement catalogue: version {catalogue_version()}, "
+        f"sha256 {file_sha256(CATALOGUE_PATH)} ({len(catalogue())} requirements)\n"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if "--version" in args or "-V" in args:
+        sys.stdout.write(version_text())
+        return 0
     if "-h" in args or "--help" in args:
         out = io.StringIO()
         with contextlib.redirect_stdout(out):

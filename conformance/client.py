@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+import re
 import socket
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,11 +24,14 @@ from urllib.parse import quote
 import httpx
 
 from conformance import __version__
+from conformance.access import Access
 from conformance.retry import RateLimitPolicy
 
 DEFAULT_TIMEOUT: Final = 10.0
 BREAKER_THRESHOLD: Final = 2
 MAX_BODY_BYTES: Final = 2_000_000
+RATE_LIMIT_HEADER_PREFIX: Final = "x-ratelimit-"
+MAX_RATE_HEADERS: Final = 12
 
 
 class _NoBody:
@@ -59,6 +65,10 @@ class Exchange:
     elapsed: float = 0.0
     note: str | None = None
     seq: int = 0  # the order in which the run sent its requests (1, 2, ...)
+    # Why this answer is a 429 that stands: the target's rate limit outlasted the suite's
+    # bounds ("rate limited: 4 answers 429 within 9 s; the bound is ..."). A case that judged
+    # such an answer could not judge its requirement (conformance.judge).
+    rate_limited: str | None = None
 
     @property
     def answer(self) -> str:
@@ -97,7 +107,11 @@ class Exchange:
         return body if isinstance(body, dict) else None
 
     def json(self) -> Any:
-        """The parsed response body; UnreadableBody when there is none to parse."""
+        """The parsed response body; UnreadableBody when there is none the suite can use.
+
+        The one place a response body is decoded, so whatever a target sends is the target's
+        failure here, in one line, and never the suite's error downstream: see `decode_json`.
+        """
         if self.error is not None:
             raise UnreadableBody(self.error)
         if self.truncated:
@@ -105,9 +119,120 @@ class Exchange:
                 f"response body is larger than {self.body_cap} bytes ({self.describe_body()})"
             )
         try:
-            return json.loads(self.response_body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            raise UnreadableBody(f"response body is not JSON ({self.describe_body()})") from None
+            return decode_json(self.response_body)
+        except NotJson as exc:
+            why = f": {exc}" if str(exc) else ""
+            raise UnreadableBody(
+                f"response body is not JSON ({self.describe_body()}){why}"
+            ) from None
+        except UnusableJson as exc:
+            raise UnreadableBody(
+                f"response body is not usable JSON ({self.describe_body()}): {exc}"
+            ) from None
+
+
+class BodyNeverEnded(TimeoutError):
+    """An answer whose body kept arriving past the deadline (twice the answer timeout): a
+    stream that never ends, or one trickled to stay under the read timeout."""
+
+
+class NotJson(ValueError):
+    """The bytes are no JSON text (RFC 8259); the message says what instead, or nothing when
+    it is plainly something else (an HTML page)."""
+
+
+class UnusableJson(ValueError):
+    """JSON the suite will not use: deeper than any chat completion, a number no double holds,
+    a key twice in one object (RFC 8259 leaves what that means open)."""
+
+
+# A chat completion nests about 9 levels (choices[].logprobs.content[].top_logprobs[].bytes[]),
+# a list of them 11. Capping far above that keeps every reader downstream (jsonschema, the
+# SDK's pydantic models, repr in a message) far from Python's recursion limit.
+MAX_JSON_DEPTH: Final = 64
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_BOM = b"\xef\xbb\xbf"
+
+
+def nests_deeper(data: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """True when the JSON text opens more than `limit` arrays or objects inside each other.
+
+    Counted on the bytes, strings left out, before any parser recurses into them."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    depth = 0
+    for byte in _JSON_STRING.sub(b"", data).translate(None, _NOT_BRACKET):
+        depth += 1 if byte in b"[{" else -1
+        if depth > limit:
+            return True
+    return False
+
+
+def _no_constant(name: str) -> Any:
+    raise NotJson(f"{name} is no JSON value")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise UnusableJson(f"the number {text[:40]} is beyond the range of a double")
+    return value
+
+
+def _int_in_range(text: str) -> int:
+    # Python refuses to convert more than 4300 digits (ValueError, not a JSON error); a
+    # double holds at most 309.
+    digits = len(text.lstrip("-"))
+    if digits > 309 or abs(value := int(text)) > sys.float_info.max:
+        shown = f"{text[:20]}..." if digits > 20 else text
+        raise UnusableJson(f"the integer {shown} ({digits} digits) is beyond the range of a double")
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        keys = [key for key, _ in pairs]
+        twice = next(key for i, key in enumerate(keys) if key in keys[:i])
+        raise UnusableJson(f"the key {twice[:60]!r} appears twice in one object")
+    return found
+
+
+def decode_json(data: bytes) -> Any:
+    """A response body as JSON, or NotJson / UnusableJson saying why not, in a few words.
+
+    Strict where a lenient parser would hand the suite something it cannot judge by or that
+    breaks it later: UTF-8 only, no byte-order mark (RFC 8259), nothing after the value, no
+    NaN or Infinity, no number beyond a double, no key twice, at most MAX_JSON_DEPTH levels.
+    """
+    if data.startswith(_BOM):
+        raise NotJson("it starts with a byte-order mark, which JSON on a network must not")
+    if data.lstrip().startswith((b"data:", b"event:", b"id:", b": ")):
+        raise NotJson("an event stream, not one JSON value")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotJson(f"not UTF-8 (byte {exc.start})") from None
+    if nests_deeper(data):
+        raise UnusableJson(
+            f"it nests arrays and objects more than {MAX_JSON_DEPTH} levels deep; a chat "
+            "completion needs about 10"
+        )
+    try:
+        return json.loads(
+            text,
+            parse_constant=_no_constant,
+            parse_float=_finite_float,
+            parse_int=_int_in_range,
+            object_pairs_hook=_unique_keys,
+        )
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":
+            raise NotJson(f"more follows the JSON value (from character {exc.pos})") from None
+        raise NotJson() from None
+    except RecursionError:  # nests_deeper missed it (a string regex gone astray): still theirs
+        raise UnusableJson("it nests deeper than the parser can follow") from None
 
 
 def encode_json(body: Any) -> bytes:
@@ -116,7 +241,8 @@ def encode_json(body: Any) -> bytes:
 
 
 class Client:
-    """A keep-alive HTTP client bound to the target's base URL and API key."""
+    """A keep-alive HTTP client bound to the target's base URL and API key, and to how its
+    requests reach it (`access`: the key's header, extra headers and query parameters)."""
 
     def __init__(
         self,
@@ -126,14 +252,17 @@ class Client:
         timeout: float = DEFAULT_TIMEOUT,
         max_body_bytes: int = MAX_BODY_BYTES,
         transport: httpx.BaseTransport | None = None,
+        access: Access | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
+        self.access = access or Access()
         self.timeout = timeout
         self.max_body_bytes = max_body_bytes
         self.requests_sent = 0
         self.retries = 0
         self.rate_limits = RateLimitPolicy()
+        self.rate_limit_headers: dict[str, str] = {}  # the last x-ratelimit-* values seen
         self.broken: str | None = None
         self._unanswered = 0
         self._seq = itertools.count(1)
@@ -180,38 +309,71 @@ class Client:
         headers: dict[str, str] | None = None,
         params: dict[str, str] | None = None,
     ) -> Exchange:
-        """Send one request; `key=None` sends no Authorization header, a string sends that key."""
+        """Send one request; `key=None` sends no key, a string sends that key (in the run's
+        key header). The run's extra headers and query parameters go with every request."""
         request_headers: dict[str, str] = {"accept": "application/json"}
-        bearer = self.api_key if key == USE_KEY else key
-        if bearer is not None:
-            request_headers["authorization"] = f"Bearer {bearer}"
+        presented = self.api_key if key == USE_KEY else key
+        if presented is not None:
+            name, value = self.access.credential(presented)
+            request_headers[name] = value
         if not isinstance(body, _NoBody):
             if content is not None:
                 raise TypeError("send either a JSON body or raw content, not both")
             content = encode_json(body)
         if content is not None:
             request_headers["content-type"] = "application/json"
+        request_headers.update({extra.name.lower(): extra.value for extra in self.access.headers})
         request_headers.update(headers or {})
+        query = {extra.name: extra.value for extra in self.access.query}
         request = self._http.build_request(
-            method, self.url(path), headers=request_headers, content=content, params=params
+            method,
+            self.url(path),
+            headers=request_headers,
+            content=content,
+            params={**query, **(params or {})} or None,
         )
         exchanges: list[Exchange] = []
 
-        def attempt() -> tuple[int | None, str | None]:
+        def attempt() -> tuple[int | None, dict[str, str]]:
             exchange = self._attempt(request, content, retryable=_retryable(method, path))
             exchanges.append(exchange)
-            return exchange.status, exchange.response_headers.get("retry-after")
+            self._note_rate_limits(exchange)
+            return exchange.status, exchange.response_headers
 
         attempts = self.rate_limits.run(attempt)
         exchange = exchanges[-1]
-        if attempts > 1:
+        if attempts.count > 1:
             earlier = ", ".join(str(e.status) for e in exchanges[:-1])
             exchange.note = _join(
-                exchange.note, f"after {attempts - 1} answer(s) {earlier} retried"
+                exchange.note, f"after {attempts.count - 1} answer(s) {earlier} retried"
             )
+        if attempts.gave_up is not None:
+            exchange.rate_limited = attempts.gave_up
+            exchange.note = _join(exchange.note, attempts.gave_up)
         for observe in self.observers:
             observe(exchange)
         return exchange
+
+    def rate_limit_totals(self) -> dict[str, Any]:
+        """What the target's rate limits cost this process: retries, seconds waited, requests
+        given up on, and the last `x-ratelimit-*` values it announced (JSON-ready)."""
+        limits = self.rate_limits
+        return {
+            "rate_limit_retries": limits.retried,
+            "rate_limit_wait_s": round(limits.waited, 3),
+            "rate_limit_gave_up": limits.gave_up,
+            "rate_limit_headers": dict(self.rate_limit_headers),
+        }
+
+    def _note_rate_limits(self, exchange: Exchange) -> None:
+        """Keep the last value of each `x-ratelimit-*` header the target sent (OpenAI's
+        limit, remaining and reset, per requests and tokens), for the report; bounded, as
+        everything a target sends."""
+        for name, value in exchange.response_headers.items():
+            if not name.startswith(RATE_LIMIT_HEADER_PREFIX) or len(name) > 64:
+                continue
+            if name in self.rate_limit_headers or len(self.rate_limit_headers) < MAX_RATE_HEADERS:
+                self.rate_limit_headers[name] = value[:100]
 
     def _attempt(
         self, request: httpx.Request, content: bytes | None, *, retryable: bool
@@ -259,7 +421,7 @@ class Client:
         answering fails the rest of the run fast, with the same cause, instead of making every
         remaining request wait out its own timeout."""
         unanswered = exchange.error is not None and exchange.error.startswith(
-            ("no answer", "could not connect")
+            ("no answer", "no complete answer", "could not connect")
         )
         self._unanswered = self._unanswered + 1 if unanswered else 0
         if self._unanswered >= BREAKER_THRESHOLD and exchange.error is not None:
@@ -284,7 +446,7 @@ class Client:
             if size > self.max_body_bytes:
                 return b"".join(chunks)[: self.max_body_bytes], True
             if time.monotonic() > deadline:
-                raise TimeoutError("body still arriving")
+                raise BodyNeverEnded("the body was still arriving")
         return b"".join(chunks), False
 
     # --- the operations ---------------------------------------------------------------------
@@ -296,7 +458,8 @@ class Client:
         return self.send("GET", completion_path(completion_id), **kwargs)
 
     def create(self, body: dict[str, Any]) -> Exchange:
-        return self.send("POST", "/chat/completions", body=body)
+        """POST /chat/completions, the run's extra create fields merged in."""
+        return self.send("POST", "/chat/completions", body=self.access.create(body))
 
     def delete(self, completion_id: str, **kwargs: Any) -> Exchange:
         return self.send("DELETE", completion_path(completion_id), **kwargs)
@@ -340,6 +503,8 @@ def _failure_text(exc: Exception, timeout: float) -> str:
     Anything raised while sending (httpx, httpcore underneath it, the socket) is the target's
     or the network's doing, never a verdict on the suite; it becomes the exchange's error.
     """
+    if isinstance(exc, BodyNeverEnded):
+        return f"no complete answer within {2 * timeout:g} s: {exc}"
     if isinstance(exc, TimeoutError) or type(exc).__name__.endswith("Timeout"):
         return f"no answer within {timeout:g} s"
     kind = {

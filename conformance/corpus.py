@@ -25,6 +25,7 @@ from conformance.classes import CLASSES, CharClass
 from conformance.client import Client, Exchange, encode_json
 from conformance.failures import ConformanceFailure, Inconclusive
 from conformance.invariants import Rule
+from conformance.jsontext import as_json
 from conformance.mechanisms import explain_pairs, explain_pairs_by_key, explain_refusal
 from conformance.samples import MAX_KEY, MAX_PAIRS, MAX_VALUE, VALUE_KEYS
 from conformance.steps import accepted, read_back, stored_keys
@@ -193,7 +194,8 @@ def expect_batch_held(
     shown = exchanges if isinstance(exchanges, tuple) else (exchanges,)
     if not isinstance(metadata, dict):
         raise ConformanceFailure(
-            f"{where}: expected metadata to be a map holding the sent pairs, got {metadata!r:.200}",
+            f"{where}: expected metadata to be a map holding the sent pairs, got "
+            f"{as_json(metadata, 200)}",
             shown,
         )
     lines = [

@@ -17,6 +17,7 @@ from conformance.consistency import Waited
 from conformance.countings import within
 from conformance.failures import ConformanceFailure, Inconclusive
 from conformance.invariants import DOCUMENTED_FIELDS, Finding, distinct
+from conformance.jsontext import as_json
 from conformance.mechanisms import because, note
 from conformance.samples import MAX_KEY, MAX_PAIRS, MAX_VALUE
 
@@ -103,8 +104,8 @@ def expect_the_completion(body: Mapping[str, Any], completion_id: str, exchange:
             else note("M28", "an id other than the stored completion's")
         )
         raise ConformanceFailure(
-            f"expected the chat.completion object with id {completion_id!r}, got object "
-            f"{body.get('object')!r:.60} with id {body.get('id')!r:.100}{why}",
+            f"expected the chat.completion object with id {as_json(completion_id)}, got object "
+            f"{as_json(body.get('object'), 60)} with id {as_json(body.get('id'), 100)}{why}",
             (exchange,),
         )
 
@@ -126,7 +127,7 @@ def expect_metadata_a_map(body: Mapping[str, Any], exchange: Exchange) -> None:
     metadata = body.get("metadata", {})
     if metadata is not None and not isinstance(metadata, dict):
         raise ConformanceFailure(
-            f"the answer gives the empty map back as {metadata!r:.40}, not a map: "
+            f"the answer gives the empty map back as {as_json(metadata, 40)}, not a map: "
             + because([("M21", "an empty map serialized as a list")]),
             (exchange,),
         )
@@ -151,15 +152,17 @@ def expect_pairs_held(
     shown = exchanges if isinstance(exchanges, tuple) else (exchanges,)
     if not isinstance(metadata, dict):
         raise ConformanceFailure(
-            f"{where}: expected metadata to be a map holding the sent pairs, got {metadata!r:.200}",
+            f"{where}: expected metadata to be a map holding the sent pairs, got "
+            f"{as_json(metadata, 200)}",
             shown,
         )
     missing = [k for k in sent if k not in metadata]
     wrong = [k for k in sent if k in metadata and metadata[k] != sent[k]]
     if missing or wrong:
-        details = [f"key {k!r:.80} is missing" for k in missing[:3]]
+        details = [f"key {as_json(k, 80)} is missing" for k in missing[:3]]
         details += [
-            f"key {k!r:.80}: sent {sent[k]!r:.120}, got {metadata[k]!r:.120}" for k in wrong[:3]
+            f"key {as_json(k, 80)}: sent {as_json(sent[k], 120)}, got {as_json(metadata[k], 120)}"
+            for k in wrong[:3]
         ]
         more = len(missing) + len(wrong) - len(details)
         if more > 0:
@@ -190,7 +193,7 @@ def expect_documented_fields_equal(
 
 
 def _field(obj: Mapping[str, Any], name: str) -> str:
-    return f"{obj[name]!r:.120}" if name in obj else "(absent)"
+    return as_json(obj[name], 120) if name in obj else "(absent)"
 
 
 def accepted_body(exchange: Exchange) -> dict[str, Any]:
@@ -219,7 +222,7 @@ def expect_error_object(exchange: Exchange) -> None:
     if not isinstance(error, dict) or not isinstance(error.get("message"), str):
         raise ConformanceFailure(
             f"the {exchange.status} answer has no error object with a string message "
-            f"(body keys: {sorted(body)[:8]})",
+            f"(body keys: {as_json(sorted(body)[:8])})",
             (exchange,),
         )
 

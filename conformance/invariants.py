@@ -30,9 +30,9 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from conformance.client import Exchange
+from conformance.jsontext import as_json
 from conformance.reads import PairLog, completion_in, holds, lenient_json, metadata_of
 from conformance.samples import MAX_PAIRS, is_valid_metadata
-from conformance.values import shown
 
 ANSWER: Final = "update answer"
 RETRIEVE: Final = "retrieve"
@@ -149,8 +149,8 @@ def only_metadata(look: Look) -> str | None:
         if look.shown == baseline:
             return None
         return (
-            f"the stored messages changed: first read {shown(baseline, 300)}, "
-            f"now {shown(look.shown, 300)}"
+            f"the stored messages changed: first read {as_json(baseline, 300)}, "
+            f"now {as_json(look.shown, 300)}"
         )
     changed = [
         name
@@ -181,15 +181,15 @@ def as_written(look: Look) -> str | None:
         rules = frozenset().union(*(c.rules for c in matching))
         tracked.states = [Candidate(dict(metadata), rules)]
         return None
-    expected = " or ".join(shown(c.metadata, 200) for c in states[:2])
+    expected = " or ".join(as_json(c.metadata, 200) for c in states[:2])
     learned = (
         f" (the target {look.rule.value} updates, as learned earlier in the run)"
         if look.rule is not None
         else ""
     )
     return (
-        f"after the update of {shown(sent, 200)}, the stored metadata is {shown(metadata, 300)}; "
-        f"the accepted updates make it {expected}{learned}"
+        f"after the update of {as_json(sent, 200)}, the stored metadata is "
+        f"{as_json(metadata, 300)}; the accepted updates make it {expected}{learned}"
     )
 
 
@@ -202,7 +202,7 @@ REQUIREMENTS: Final = tuple(dict.fromkeys(i.requirement for i in INVARIANTS))
 
 
 def _field(obj: Mapping[str, Any], name: str) -> str:
-    return shown(obj[name], 120) if name in obj else "(absent)"
+    return as_json(obj[name], 120) if name in obj else "(absent)"
 
 
 def _rules(rule: Rule | None) -> frozenset[Rule]:

@@ -8,13 +8,17 @@ is to count the case. `judge` decides; the plugin applies the `Judgement` to pyt
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from conformance.failures import NOT_RUN, ConformanceFailure, Inconclusive, SetupFailed
 from conformance.requirements import Requirement
 from conformance.transcript import Frame
 from conformance.verdicts import Outcome, Verdict, case_verdict
+
+if TYPE_CHECKING:
+    from conformance.client import Exchange
 
 # The report section that carries an INCONCLUSIVE case's transcript (a skipped report's
 # longrepr must stay pytest's (path, line, reason) tuple), and a setup failure's cause.
@@ -76,6 +80,31 @@ def outcome(ending: Ending) -> Outcome:
     if ending.skipped:
         return Outcome.SKIPPED
     return Outcome.SUITE_ERROR
+
+
+def rate_limited(
+    error: BaseException | None, seen: Sequence[Exchange] = ()
+) -> Inconclusive | SetupFailed | None:
+    """What a case's ending becomes when it rests on an answer the target's rate limit made
+    stand (a 429 after every retry the bounds allow, conformance.retry): that says nothing
+    about the requirement, so the case cannot be judged, and the rate limit leads its reason.
+    A failure rests on the exchanges it judged; a pass (`error` None) on every exchange the
+    case sent (`seen`): a 429 taken for a refusal passes nothing. None for any other ending.
+    The plugin raises the result in its place, before pytest makes the phase's report."""
+    if error is None:
+        limited = next((e.rate_limited for e in seen if e.rate_limited), None)
+        if limited is None:
+            return None
+        return Inconclusive(f"{limited} (so: the case passed on that answer)", tuple(seen))
+    if not isinstance(error, ConformanceFailure | Inconclusive | SetupFailed):
+        return None
+    limited = next((e.rate_limited for e in error.exchanges if e.rate_limited), None)
+    if limited is None:
+        return None
+    if isinstance(error, SetupFailed):
+        return SetupFailed(f"{error.cause}; {limited}", error.exchanges, first=error.first)
+    first = error.message if isinstance(error, ConformanceFailure) else error.reason
+    return Inconclusive(f"{limited} (so: {first})", error.exchanges)
 
 
 def judge(ending: Ending) -> Judgement | None:

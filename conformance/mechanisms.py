@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from conformance.jsontext import as_json
+
 # JavaScript numbers are IEEE-754 doubles: integers are exact up to 2^53.
 JS_SAFE_INTEGER = 2**53
 # Elasticsearch's dynamic mapping gives strings a keyword field with ignore_above: 256.
@@ -342,7 +344,7 @@ def _typed(sent: str, got: Any) -> list[tuple[str, str]]:
     if isinstance(got, bool):
         return [("M18", f"came back as JSON {json.dumps(got)}")]
     if isinstance(got, int | float):
-        found.append(("M18", f"came back as the JSON number {got!r}"))
+        found.append(("M18", f"came back as the JSON number {as_json(got)}"))
         exact = re.fullmatch(r"[-+]?\d+", sent)
         if exact and abs(int(sent)) > JS_SAFE_INTEGER and got != int(sent):
             found.append(("M19", "losing the digits beyond 2^53"))
@@ -389,8 +391,7 @@ def note(mechanism_id: str, how: str) -> str:
 
 
 def _show(text: Any, width: int = 60) -> str:
-    shown = repr(text)
-    return shown if len(shown) <= width else shown[: width - 4] + "...'"
+    return as_json(text, width)
 
 
 def explain_pairs(sent: Mapping[str, str], got: Mapping[str, Any]) -> list[str]:
@@ -501,8 +502,8 @@ def _value_change(sent: str, got: Any, *, named: bool = True) -> str:
     """'sent X, got Y: how (where; see fault model M..)' for one value."""
     shown_sent, shown_got = _show(sent), _show(got)
     if unicodedata.normalize("NFC", shown_sent) == unicodedata.normalize("NFC", shown_got):
-        # differences a repr does not show (normalization forms): code points shown
-        shown_sent, shown_got = ascii(sent)[:60], ascii(got)[:60]
+        # differences the text does not show (normalization forms): code points shown
+        shown_sent, shown_got = json.dumps(sent)[:60], json.dumps(got)[:60]
     head = f"sent {shown_sent}, got {shown_got}"
     if not named:
         return head

@@ -3,10 +3,12 @@ is read, help, and the error a value out of range gets.
 
 Everything else comes from the rows: `register` adds the flags to the suite's --help group and
 the ini keys to pytest; `Options` resolves a run's values the same way for every row, command
-line > environment > vendor profile > ini > default (a profile gives only a base URL and a
-model), with one reader per kind of value; the README's options table is checked against the
-rows (tests/test_options.py). pytest's own --strict and pytest-base-url's --base-url are rows
-as well: registered by their owners, resolved and documented like the others.
+line > environment > vendor profile > ini > default (a profile gives a base URL, a model and
+how to reach the target), with one reader per kind of value; a repeatable option (--header,
+--query) merges its values over those sources instead, by name, the higher one winning. The
+README's options table is checked against the rows (tests/test_options.py). pytest's own
+--strict and pytest-base-url's --base-url are rows as well: registered by their owners,
+resolved and documented like the others.
 
 Adding an option is a row here plus the code that uses its value (`options.get("dest")`).
 """
@@ -20,6 +22,14 @@ from typing import Any, Final, Literal
 
 import pytest
 
+from conformance.access import (
+    Extra,
+    merge,
+    parse_auth_header,
+    parse_create_extra,
+    parse_header,
+    parse_query,
+)
 from conformance.client import DEFAULT_TIMEOUT
 from conformance.fuzz.settings import DEFAULT_EXAMPLES, STATEFUL_CREATION_BUDGET
 
@@ -29,7 +39,11 @@ GROUP_TITLE: Final = "Update-chat-completion conformance"
 # What the README writes for "none" (an en dash).
 NONE: Final = "\N{EN DASH}"
 
-Kind = Literal["text", "number", "integer", "switch"]
+Kind = Literal[
+    "text", "number", "integer", "switch", "header", "secret-header", "query", "name", "json"
+]
+# Kinds given any number of times (NAME:VALUE, NAME=VALUE), merged over the sources by name.
+REPEATED: Final = ("header", "secret-header", "query")
 Owner = Literal["suite", "pytest", "pytest-base-url"]
 
 
@@ -89,6 +103,46 @@ OPTIONS: Final[tuple[Option, ...]] = (
         "suite's completion (default: $CONFORMANCE_SECOND_API_KEY; never written to any output).",
         env="CONFORMANCE_SECOND_API_KEY",
         readme_default=f"{NONE} (a second tenant of the embedded server)",
+    ),
+    Option(
+        "--auth-header",
+        "the header the API key goes in: Authorization sends 'Bearer KEY' (the default), any "
+        "other name the bare key, e.g. api-key for Azure OpenAI (default: "
+        "$CONFORMANCE_AUTH_HEADER).",
+        env="CONFORMANCE_AUTH_HEADER",
+        default="authorization",
+        kind="name",
+        readme_default="`Authorization` (Bearer)",
+    ),
+    Option(
+        "--header",
+        "NAME:VALUE, a header sent with every request; repeatable. Its value is redacted in "
+        "every output when the name says key, token, auth, secret, signature or cookie "
+        "(default: $CONFORMANCE_HEADERS, one a line).",
+        env="CONFORMANCE_HEADERS",
+        kind="header",
+    ),
+    Option(
+        "--secret-header",
+        "NAME:VALUE, like --header, its value a secret whatever the name: never written to any "
+        "output; curl lines name $UCC_HEADER_<NAME> instead (default: "
+        "$CONFORMANCE_SECRET_HEADERS, one a line).",
+        env="CONFORMANCE_SECRET_HEADERS",
+        kind="secret-header",
+    ),
+    Option(
+        "--query",
+        "NAME=VALUE, a query parameter sent with every request, e.g. api-version=2024-10-21; "
+        "repeatable (default: $CONFORMANCE_QUERY, one a line).",
+        env="CONFORMANCE_QUERY",
+        kind="query",
+    ),
+    Option(
+        "--create-extra",
+        "a JSON object of fields merged into every create the suite makes (never into "
+        "updates), e.g. '{\"max_completion_tokens\": 64}' (default: $CONFORMANCE_CREATE_EXTRA).",
+        env="CONFORMANCE_CREATE_EXTRA",
+        kind="json",
     ),
     Option(
         "--model",
@@ -238,6 +292,8 @@ def register(parser: pytest.Parser) -> None:
             negative = option.flag == "--no-" + option.dest.replace("_", "-")
             action = "store_false" if negative else "store_true"
             group.addoption(option.flag, action=action, dest=option.dest, help=option.help)
+        elif option.kind in REPEATED:
+            group.addoption(option.flag, action="append", dest=option.dest, help=option.help)
         else:
             group.addoption(option.flag, dest=option.dest, help=option.help)
         if option.opposite is not None:
@@ -309,12 +365,30 @@ def _switch(raw: Any, source: str) -> bool:
     raise pytest.UsageError(f"{source} must be true or false, got {raw!r}")
 
 
+def _repeated(option: Option, raw: Any, source: str) -> tuple[Extra, ...]:
+    """Every NAME:VALUE or NAME=VALUE of a repeatable option: a flag's list, a variable's
+    lines, or a profile's entries (read already)."""
+    if isinstance(raw, tuple):
+        return raw
+    texts = raw if isinstance(raw, list) else [t for t in str(raw).splitlines() if t.strip()]
+    if option.kind == "query":
+        return tuple(parse_query(text, source) for text in texts)
+    secret = option.kind == "secret-header"
+    return tuple(parse_header(text, source, secret=secret) for text in texts)
+
+
 def read(option: Option, raw: Any, source: str) -> Any:
     """A raw value of `option` (from `source`), read as its kind and checked."""
     if option.kind == "switch":
         return _switch(raw, source)
     if option.kind == "text":
         return str(raw)
+    if option.kind in REPEATED:
+        return _repeated(option, raw, source)
+    if option.kind == "name":
+        return parse_auth_header(str(raw), source)
+    if option.kind == "json":
+        return parse_create_extra(raw, source)
     value = _number(raw, option.kind, source)
     if option.valid is not None and not option.valid(value):
         shown = f"{value:g}" if isinstance(value, float) else str(value)
@@ -342,8 +416,23 @@ class Options:
 
     def get(self, dest: str) -> Any:
         if dest not in self._values:
-            self._values[dest] = self._resolve(self._rows[dest])
+            option = self._rows[dest]
+            if option.kind in REPEATED:
+                self._values[dest] = merge(self.layers(dest), fold_case=option.kind != "query")
+            else:
+                self._values[dest] = self._resolve(option)
         return self._values[dest]
+
+    def layers(self, dest: str) -> list[tuple[Extra, ...]]:
+        """A repeatable option's values from the profile, the environment and the command line,
+        in that order (lowest precedence first; empty where a source gives none)."""
+        option = self._rows[dest]
+        sources = [
+            (self._profile.get(option.dest), "the profile's " + option.dest),
+            (os.environ.get(option.env) if option.env else None, f"${option.env}"),
+            (self._config.getoption(option.dest, None), option.flag),
+        ]
+        return [read(option, raw, source) if _given(raw) else () for raw, source in sources]
 
     def _resolve(self, option: Option) -> Any:
         cli = self._config.getoption(option.dest, None)

@@ -10,11 +10,14 @@ conformance.fixtures; reports: conformance.report.hooks; fuzz cases: conformance
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
 from conformance import __version__
+from conformance.arguments import check, silence_reports
 from conformance.collection import (
     MARKERS,
     collects_cases,
@@ -22,15 +25,28 @@ from conformance.collection import (
     labelled,
     requirement_of,
 )
-from conformance.failures import NOT_RUN, ConformanceFailure
-from conformance.judge import Ending, judge
+from conformance.consistency import Kind
+from conformance.failures import ConformanceFailure
+from conformance.judge import Ending, judge, rate_limited
 from conformance.options import adopt, register
 from conformance.preflight import preflight
-from conformance.run import OBSERVATION, STATE, VerdictCollector, start, state_of
+from conformance.run import (
+    OBSERVATION,
+    STATE,
+    RunState,
+    VerdictCollector,
+    start,
+    state_of,
+    status_of,
+)
 from conformance.target import Target
-from conformance.verdicts import Verdict
 
-pytest_plugins = ["conformance.fixtures", "conformance.report.hooks", "conformance.fuzz.plugin"]
+pytest_plugins = [
+    "conformance.fixtures",
+    "conformance.report.hooks",
+    "conformance.report.html_outcomes",
+    "conformance.fuzz.plugin",
+]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -61,8 +77,7 @@ def pytest_configure_node(node: Any) -> None:
     """xdist controller: hand each worker the resolved target, keys included (in-process)."""
     state = state_of(node.config)
     if state is not None:
-        shared = {k: v for k, v in vars(state.settings).items() if k != "ledger"}
-        node.workerinput["conformance"] = shared
+        node.workerinput["conformance"] = state.settings.shared()
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -93,6 +108,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         f"model: {s.model or '(none)'}; consistency timeout {s.consistency_timeout:g} s; "
         f"request timeout {s.timeout:g} s; {'strict' if s.strict else 'SHOULD failures warn'}",
     ]
+    lines += s.access.describe()
     if s.completion_id:
         lines.append(
             f"updating the given completion {s.completion_id}; metadata restored at the end"
@@ -110,6 +126,38 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(requirement.level.value.lower())
             item.extra_keyword_matches.add(requirement.id)
     items.sort(key=in_catalogue_order)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> Any:
+    """A case that rests on an answer the target's rate limit made stand is raised again as
+    what it is (conformance.judge.rate_limited), before pytest reports the phase. Outermost,
+    so the fuzz plugin's own wrapper has turned Hypothesis's errors into failures by then.
+    After it, the views besides retrieve of what it wrote to are read once, for the
+    invariants (conformance.invariants)."""
+    try:
+        with _rate_limits_judged(item):
+            return (yield)
+    finally:
+        state = state_of(item.config)
+        if state is not None and state.target is not None and requirement_of(item) is not None:
+            state.target.look_at_views()
+
+
+@contextmanager
+def _rate_limits_judged(item: pytest.Item) -> Iterator[None]:
+    try:
+        yield
+    except BaseException as error:
+        instead = rate_limited(error)
+        if instead is None:
+            raise
+        raise instead from None
+    state = state_of(item.config)
+    journal = state.target.client.journal if state and state.target else None
+    instead = rate_limited(None, journal or ())
+    if instead is not None:
+        raise instead
 
 
 @pytest.hookimpl(wrapper=True)
@@ -137,51 +185,41 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         # On the report for the verdict and the HTML row; on the item for JUnit, which
         # writes the properties of the teardown report.
         item.user_properties += state.record(judgement, requirement, report)
+        state.tell_cause(judgement, report, lost_since(state, item))
     state.redact_report(report)
     return report
-
-
-def _property(report: pytest.TestReport, name: str) -> str | None:
-    # A collection report has no user properties.
-    return next((str(v) for k, v in getattr(report, "user_properties", []) if k == name), None)
 
 
 def pytest_report_teststatus(
     report: pytest.TestReport, config: pytest.Config
 ) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
-    if getattr(report, "when", None) == "teardown":
-        return None  # the item's properties reach its teardown report too: count a case once
-    verdict = _property(report, "verdict")
-    if verdict == Verdict.WARN.value:
-        return "warned", "W", ("WARN", {"yellow": True})
-    if verdict == Verdict.INCONCLUSIVE.value and report.skipped:
-        if _property(report, "message") == NOT_RUN:
-            return "not run", "-", ("NOT RUN", {"yellow": True})
-        return "inconclusive", "?", ("INCONCLUSIVE", {"yellow": True})
-    return None
+    return status_of(report)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Any:
     """Tell the run's waits which case is running (a write lost there is named later), and
-    the invariants (what they find there is told under the case's name)."""
+    the invariants (what they find there is told under the case's name). A fixture's failure
+    on a rate-limited answer is raised again as in `pytest_runtest_call`."""
     state = state_of(item.config)
     requirement = requirement_of(item)
     if state is not None and state.target is not None and requirement is not None:
         state.target.consistency.case = (requirement.id, item.nodeid)
         state.target.invariants.start_case(item.nodeid)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Any:
-    """After a case, the views besides retrieve of what it wrote to are read once, for the
-    invariants (conformance.invariants)."""
-    try:
+        item.stash[LOST_BEFORE] = len(state.target.consistency.never_visible)
+    with _rate_limits_judged(item):
         return (yield)
-    finally:
-        state = state_of(item.config)
-        if state is not None and state.target is not None and requirement_of(item) is not None:
-            state.target.look_at_views()
+
+
+LOST_BEFORE = pytest.StashKey[int]()
+
+
+def lost_since(state: RunState, item: pytest.Item) -> set[Kind]:
+    """The kinds of write the case waited for in vain (conformance.causes)."""
+    if state.target is None:
+        return set()
+    lost = state.target.consistency.never_visible[item.stash.get(LOST_BEFORE, 0) :]
+    return {kind for kind, _, _ in lost}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -189,7 +227,10 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state = state_of(session.config)
     if state is None:
         return
-    state.target = Target(state.settings, state.redact)
+    check(session.config)  # nothing is sent (nor written) before every argument is valid
+    worker = getattr(session.config, "workerinput", {}).get("workerid")
+    state.target = Target(state.settings, state.redact, worker=worker)
+    state.target.client.observers.append(state.watch.record)
     if not state.settings.embedded and not hasattr(session.config, "workerinput"):
         problem = preflight(state.target)
         if problem is not None:
@@ -204,14 +245,48 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         state.swept = state.target.sweep_ledger()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_collection(session: pytest.Session) -> Any:
+    """A usage error pytest raises while collecting (what `check` could not foresee) ends the
+    session without reports, as one raised before it does."""
+    try:
+        return (yield)
+    except pytest.UsageError:
+        if state_of(session.config) is not None:
+            silence_reports(session.config)
+        raise
+
+
 @pytest.hookimpl(tryfirst=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     state = state_of(session.config)
     if state is None or state.target is None:
         return
-    state.cleanup_notes = state.target.cleanup()
+    state.cleanup_notes = cleanup(session.config, state, exitstatus)
     if hasattr(session.config, "workeroutput"):
         session.config.workeroutput["conformance"] = {
             "totals": state.target.totals(),
             "cleanup_notes": state.cleanup_notes,
         }
+
+
+def cleanup(config: pytest.Config, state: RunState, exitstatus: int) -> list[str]:
+    """The target's cleanup, also after a Ctrl-C; a second Ctrl-C skips the rest of it, and
+    the ledger keeps every id not deleted for the next run to sweep."""
+    assert state.target is not None
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if exitstatus == pytest.ExitCode.INTERRUPTED and reporter is not None:
+        reporter.write_line("interrupted: cleaning up what the run created (Ctrl-C again skips it)")
+    try:
+        return state.target.cleanup()
+    except KeyboardInterrupt:
+        state.cleanup_interrupted = True
+        state.target.client.close()
+        ledger = state.settings.ledger
+        kept = (
+            f"the ids not deleted stay in {ledger}, and the next run against "
+            f"{state.settings.base_url} deletes them"
+            if ledger is not None
+            else "the embedded server's completions go with it"
+        )
+        return [f"cleanup SKIPPED (interrupted): {kept}"]

@@ -76,6 +76,12 @@ def _not_the_api(base_url: str, probe: Exchange) -> str:
         hint = f"did you mean {base_url.rstrip('/')}/v1?"
     else:
         hint = "check the base URL (it must be the one the API's own clients use)"
+        if _has_error_object(probe) and "?" not in probe.url:
+            # Azure OpenAI answers its own 404 to a request without api-version.
+            hint += (
+                ", and whether the target wants a query parameter on every request "
+                "(Azure OpenAI's api-version: --query api-version=VERSION)"
+            )
     return (
         f"{base_url} serves no chat-completions API: {probe.method} {probe.url} answered "
         f"{what}; {hint}"

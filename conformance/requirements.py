@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -59,6 +60,18 @@ def load_yaml(path: Path) -> Any:
     """
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def catalogue_version(path: Path = CATALOGUE_PATH) -> int | None:
+    """The catalogue's own `version` field (bumped when requirements are added, changed or
+    retired; CHANGELOG.md lists which)."""
+    data = load_yaml(path)
+    version = data.get("version") if isinstance(data, dict) else None
+    return version if isinstance(version, int) else None
 
 
 def openapi_spec() -> dict[str, Any]:

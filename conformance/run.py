@@ -9,12 +9,16 @@ verdicts reach the controller on the reports (`VerdictCollector`).
 from __future__ import annotations
 
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conformance.causes import SEE_ABOVE, TITLES, Cause, Watch
+from conformance.consistency import Kind
+from conformance.failures import NOT_RUN
 from conformance.judge import SETUP_FAILURE_SECTION, TRANSCRIPT_SECTION, Judgement
 from conformance.options import Options
 from conformance.reference import BackgroundServer
@@ -22,7 +26,7 @@ from conformance.report.profiles import Profile, ProfileError, load_profile
 from conformance.requirements import Requirement, catalogue
 from conformance.settings import Settings, resolve_settings
 from conformance.target import Target
-from conformance.transcript import Redactor, failure_text
+from conformance.transcript import Frame, Redactor, failure_text
 from conformance.verdicts import CaseResult, Verdict
 
 
@@ -39,9 +43,12 @@ class RunState:
     target: Target | None = None
     results: list[CaseResult] = field(default_factory=list)
     cleanup_notes: list[str] = field(default_factory=list)
+    cleanup_interrupted: bool = False  # a Ctrl-C stopped the cleanup (the ledger keeps the rest)
     swept: int = 0
     profile: Profile | None = None
     worker_totals: list[dict[str, Any]] = field(default_factory=list)
+    watch: Watch = field(default_factory=Watch)  # what explains failures (conformance.causes)
+    told: set[Cause] = field(default_factory=set)  # causes whose text a report carries
 
     def totals(self) -> dict[str, Any]:
         """What the run cost, over this process and every xdist worker."""
@@ -55,6 +62,9 @@ class RunState:
             "writes_never_visible": [w for p in parts for w in p["writes_never_visible"]],
             "rate_limit_retries": sum(p["rate_limit_retries"] for p in parts),
             "rate_limit_wait_s": round(sum(p["rate_limit_wait_s"] for p in parts), 3),
+            "rate_limit_gave_up": sum(p["rate_limit_gave_up"] for p in parts),
+            # The last values any process saw (workers' after this process's).
+            "rate_limit_headers": {k: v for p in parts for k, v in p["rate_limit_headers"].items()},
             "connection_retries": sum(p["connection_retries"] for p in parts),
         }
 
@@ -86,6 +96,34 @@ class RunState:
         report.user_properties += properties
         return properties
 
+    def tell_cause(
+        self, judgement: Judgement, report: pytest.TestReport, lost_now: Collection[Kind]
+    ) -> None:
+        """When a root cause explains the case's failure, give its report the cause and the
+        brief text it is then shown with ("see the cause above" and its own exchanges); the
+        first report of each cause also carries the cause with the exchanges that show it.
+        On the report only (not the item): JUnit keeps the full text."""
+        frame = judgement.failure
+        if judgement.section is not None and judgement.section[0] == TRANSCRIPT_SECTION:
+            frame = judgement.section[1]
+        if frame is None or self.target is None or judgement.verdict not in EXPLAINED:
+            return
+        explained = self.watch.explain(
+            frame.exchanges, lost=set(self.target.consistency.lost), lost_now=lost_now
+        )
+        if explained is None:
+            return
+        bodies = self.reports_dir / "bodies"
+        brief = Frame(frame.heading, f"{SEE_ABOVE}: {frame.message}", explained.own)
+        report.user_properties += [
+            ("cause", explained.cause.value),
+            ("cause_brief", failure_text(brief, self.redact, bodies)),
+        ]
+        if explained.cause not in self.told:
+            self.told.add(explained.cause)
+            told = Frame("ROOT CAUSE", TITLES[explained.cause], explained.shown)
+            report.user_properties.append(("cause_text", failure_text(told, self.redact, bodies)))
+
     def redact_report(self, report: pytest.TestReport) -> None:
         """Defence in depth: no secret survives in a report, whatever produced the text."""
         if report.longrepr is not None and not isinstance(report.longrepr, tuple):
@@ -95,7 +133,38 @@ class RunState:
         report.sections = [(title, self.redact(content)) for title, content in report.sections]
 
 
+# What a root cause can explain: the target's failures and what could not be judged (a
+# setup failure is told once its own way; a suite error is never the target's doing).
+EXPLAINED = frozenset({Verdict.FAIL, Verdict.WARN, Verdict.INCONCLUSIVE})
 STATE = pytest.StashKey[RunState]()
+# The categories pytest counts the suite's cases in besides its own outcomes (the terminal's
+# summary line, and report.html's), with their letter and word.
+WARNED, UNJUDGED, NOT_RUN_CATEGORY = "warned", "inconclusive", "not run"
+
+
+def _property(report: pytest.TestReport, name: str) -> str | None:
+    # A collection report has no user properties.
+    return next((str(v) for k, v in getattr(report, "user_properties", []) if k == name), None)
+
+
+def status_of(
+    report: pytest.TestReport,
+) -> tuple[str, str, tuple[str, dict[str, bool]]] | None:
+    """How pytest counts and shows a case whose verdict pytest has no outcome for: a WARN
+    (passed, in pytest's terms), an INCONCLUSIVE and a case not run (skipped, in pytest's
+    terms). None: pytest's own."""
+    if getattr(report, "when", None) == "teardown":
+        return None  # the item's properties reach its teardown report too: count a case once
+    verdict = _property(report, "verdict")
+    if verdict == Verdict.WARN.value:
+        return WARNED, "W", ("WARN", {"yellow": True})
+    if verdict == Verdict.INCONCLUSIVE.value and report.skipped:
+        if _property(report, "message") == NOT_RUN:
+            return NOT_RUN_CATEGORY, "-", ("NOT RUN", {"yellow": True})
+        return UNJUDGED, "?", ("INCONCLUSIVE", {"yellow": True})
+    return None
+
+
 OBSERVATION = pytest.StashKey[str]()
 
 
@@ -111,21 +180,21 @@ def start(config: pytest.Config) -> RunState:
     reports_dir = Path(options.get("reports_dir") or config.rootpath / "reports")
     profile = _profile(config, options)  # workers too: the verdicts read its deviations
     if profile is not None:
-        options = options.with_profile({"base_url": profile.base_url, "model": profile.model})
+        options = options.with_profile(profile.option_values())
     shared = getattr(config, "workerinput", {}).get("conformance")
     if shared is not None:
         # An xdist worker: the controller resolved the target (and started the embedded
         # server) once; each worker keeps its own ledger so no two write one file.
         worker = config.workerinput["workerid"]  # type: ignore[attr-defined]
         ledger = reports_dir / f"created-completions-{worker}.json"
-        settings, server = Settings(**{**shared, "ledger": ledger}), None
+        settings, server = Settings.from_shared(shared, ledger), None
     else:
         settings, server = resolve_settings(options, reports_dir)
         if server is not None:
             config.option.base_url = server.base_url  # pytest-base-url's header and fixture
     return RunState(
         settings=settings,
-        redact=Redactor([settings.api_key, settings.second_api_key]),
+        redact=Redactor([settings.api_key, settings.second_api_key], settings.access),
         reports_dir=reports_dir,
         options=options,
         server=server,
@@ -176,5 +245,7 @@ class VerdictCollector:
                 observation=props.get("observation"),
                 transcript=transcript,
                 setup_failure=sections.get(SETUP_FAILURE_SECTION),
+                cause=props.get("cause"),
+                cause_text=props.get("cause_text"),
             )
         )

@@ -2,19 +2,22 @@
 
 Two kinds of run: against the embedded reference server (no base URL given: the suite starts
 it and makes up its keys) and against a vendor, where a missing key or model, or a base URL no
-request could be sent to, is a one-line usage error before anything is sent.
+request could be sent to, is a one-line usage error before anything is sent. Both take the
+headers, query parameters and create fields of conformance.access; only a vendor's key may go
+in another header than Authorization.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
+from conformance.access import Access, merge
 from conformance.options import Options
 from conformance.reference import BackgroundServer, create_app
 
@@ -36,6 +39,17 @@ class Settings:
     embedded: bool = False
     ledger: Path | None = None
     second_api_key: str | None = None
+    access: Access = field(default_factory=Access)
+
+    def shared(self) -> dict[str, Any]:
+        """The settings as plain data for an xdist worker (the ledger is each worker's own)."""
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "ledger"}
+        data["access"] = self.access.as_dict()
+        return data
+
+    @classmethod
+    def from_shared(cls, data: dict[str, Any], ledger: Path) -> Settings:
+        return cls(**{**data, "access": Access.from_dict(data["access"]), "ledger": ledger})
 
 
 def resolve_settings(
@@ -46,6 +60,11 @@ def resolve_settings(
     base_url = options.get("base_url")
     if base_url:
         return _vendor(options, check_base_url(base_url), reports_dir, common), None
+    if not common["access"].bearer:
+        raise pytest.UsageError(
+            "--auth-header is for a target given with --base-url: the embedded reference "
+            "server takes its key as Authorization: Bearer"
+        )
     key, other = f"ref-{secrets.token_hex(16)}", f"ref-{secrets.token_hex(16)}"
     server = BackgroundServer(create_app({key: "suite", other: "other-tenant"})).start()
     settings = Settings(
@@ -68,7 +87,25 @@ def _common(options: Options) -> dict[str, Any]:
         "no_create": options.get("no_create"),
         # pytest's own --strict (ini `strict`): the suite reads it too, failing SHOULDs.
         "strict": options.get("strict"),
+        "access": access(options),
     }
+
+
+def access(options: Options) -> Access:
+    """How the requests reach the target: --header and --secret-header merged by name
+    (command line > environment > profile), --query, --auth-header, --create-extra."""
+    headers = [
+        plain + secret
+        for plain, secret in zip(
+            options.layers("header"), options.layers("secret_header"), strict=True
+        )
+    ]
+    return Access(
+        auth_header=options.get("auth_header"),
+        headers=merge(headers, fold_case=True),
+        query=options.get("query"),
+        create_extra=options.get("create_extra") or {},
+    )
 
 
 def _vendor(options: Options, base_url: str, reports_dir: Path, common: dict[str, Any]) -> Settings:
@@ -109,6 +146,14 @@ def check_base_url(url: str) -> str:
         raise pytest.UsageError(
             "--base-url must not carry credentials; pass the key with --api-key or OPENAI_API_KEY"
         )
-    if parts.query or parts.fragment:
-        raise pytest.UsageError(f"--base-url {url!r} must not have a query or fragment")
+    if parts.query:
+        # Its values may be secrets (a signature, a key): named, never repeated.
+        names = list(dict.fromkeys(name for name, _ in parse_qsl(parts.query, True))) or ["NAME"]
+        given = " ".join(f"--query={name}=..." for name in names)
+        raise pytest.UsageError(
+            f"--base-url must not have a query (?{'&'.join(names)}): pass its parameters "
+            f"with --query NAME=VALUE ({given}); they then go with every request"
+        )
+    if parts.fragment:
+        raise pytest.UsageError(f"--base-url {url!r} must not have a fragment")
     return url.rstrip("/")

@@ -18,6 +18,7 @@ import pytest
 
 from conformance.client import Exchange
 from conformance.failures import ConformanceFailure
+from conformance.jsontext import as_json
 from conformance.mechanisms import note
 from conformance.requirements import openapi_spec
 
@@ -106,7 +107,7 @@ def expect_created_integer(body: dict[str, Any], exchange: Exchange) -> None:
     if type(created) is not int:
         why = note("M23", "created serialized as a string") if isinstance(created, str) else ""
         raise ConformanceFailure(
-            f"created is {type(created).__name__} {created!r:.40}, not an integer{why}",
+            f"created is {type(created).__name__} {as_json(created, 40)}, not an integer{why}",
             (exchange,),
         )
 
@@ -152,7 +153,7 @@ def expect_choices_well_formed(body: dict[str, Any], exchange: Exchange) -> None
     index, an assistant message and a documented finish reason."""
     choices = body.get("choices")
     if not isinstance(choices, list):
-        raise ConformanceFailure(f"choices is not an array: {choices!r:.120}", (exchange,))
+        raise ConformanceFailure(f"choices is not an array: {as_json(choices, 120)}", (exchange,))
     for n, choice in enumerate(choices):
         message = choice.get("message") if isinstance(choice, dict) else None
         problems = []
@@ -160,11 +161,11 @@ def expect_choices_well_formed(body: dict[str, Any], exchange: Exchange) -> None
             problems.append("no integer index")
         if not isinstance(message, dict) or message.get("role") != "assistant":
             role = message.get("role") if isinstance(message, dict) else None
-            problems.append(f"message.role is {role!r:.40}, not 'assistant'")
+            problems.append(f'message.role is {as_json(role, 40)}, not "assistant"')
         reason = choice.get("finish_reason") if isinstance(choice, dict) else None
         if reason not in FINISH_REASONS:
             problems.append(
-                f"finish_reason {reason!r:.40} is not one of {', '.join(FINISH_REASONS)}"
+                f"finish_reason {as_json(reason, 40)} is not one of {', '.join(FINISH_REASONS)}"
                 + note("M24", "a finish_reason of another backend")
             )
         if problems:
@@ -202,7 +203,8 @@ def expect_message_content(body: dict[str, Any], exchange: Exchange) -> None:
             raise ConformanceFailure(f"choices[{n}].message has no content field", (exchange,))
         if message["content"] is not None and not isinstance(message["content"], str):
             raise ConformanceFailure(
-                f"choices[{n}].message.content is {message['content']!r:.80}, not a string or null",
+                f"choices[{n}].message.content is {as_json(message['content'], 80)}, "
+                "not a string or null",
                 (exchange,),
             )
 
@@ -216,7 +218,7 @@ def _logprob_problems(entry: Any, where: str) -> list[str]:
         problems.append(f"{where}.token is not a string")
     logprob = entry.get("logprob")
     if isinstance(logprob, bool) or not isinstance(logprob, int | float):
-        problems.append(f"{where}.logprob is {logprob!r:.40}, not a number")
+        problems.append(f"{where}.logprob is {as_json(logprob, 40)}, not a number")
     elif logprob > 0:
         why = note("M31", "a probability given as logprob") if logprob <= 1 else ""
         problems.append(f"{where}.logprob is {logprob}: a log probability is at most 0{why}")
@@ -224,7 +226,7 @@ def _logprob_problems(entry: Any, where: str) -> list[str]:
     if data is not None and not (
         isinstance(data, list) and all(type(b) is int and 0 <= b <= 255 for b in data)
     ):
-        problems.append(f"{where}.bytes is {data!r:.60}, not null or UTF-8 byte values")
+        problems.append(f"{where}.bytes is {as_json(data, 60)}, not null or UTF-8 byte values")
     return problems
 
 
@@ -254,13 +256,13 @@ def expect_usage_total(body: dict[str, Any], exchange: Exchange) -> None:
     if usage is None:
         pytest.skip("the answer carries no usage (the official schema allows that): no total")
     if not isinstance(usage, dict):
-        raise ConformanceFailure(f"usage is not an object: {usage!r:.80}", (exchange,))
+        raise ConformanceFailure(f"usage is not an object: {as_json(usage, 80)}", (exchange,))
     prompt, completion, total = (
         usage.get(k) for k in ("prompt_tokens", "completion_tokens", "total_tokens")
     )
     if not all(type(n) is int for n in (prompt, completion, total)):
         raise ConformanceFailure(
-            f"usage token counts are not all integers: {usage!r:.200}", (exchange,)
+            f"usage token counts are not all integers: {as_json(usage, 200)}", (exchange,)
         )
     if total != prompt + completion:  # type: ignore[operator]
         raise ConformanceFailure(

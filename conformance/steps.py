@@ -18,6 +18,7 @@ from conformance.countings import PURE, heavy, over, suggested
 from conformance.expect import expect_ok, expect_pairs_held
 from conformance.failures import ConformanceFailure, Inconclusive
 from conformance.invariants import Rule
+from conformance.jsontext import as_json
 from conformance.reads import holds, metadata_of
 from conformance.samples import (
     CASE,
@@ -30,7 +31,6 @@ from conformance.samples import (
     pairs,
 )
 from conformance.target import Completion, Target
-from conformance.values import shown
 
 
 def accepted(
@@ -114,7 +114,8 @@ def read_back(
             )
         if body.get("id") != stored.id:
             raise ConformanceFailure(
-                f"retrieving {stored.id} answered another object (id {shown(body.get('id'), 80)})",
+                f"retrieving {stored.id} answered another object "
+                f"(id {as_json(body.get('id'), 80)})",
                 exchanges,
             )
         expect_pairs_held(sent, body.get("metadata"), exchanges, "later retrieve")
@@ -129,12 +130,12 @@ def _what_came_back(waited: Waited, what: str) -> str:
         if read.status == 404:
             return line + " (the completion has never been readable since it was created)"
         metadata = metadata_of(read.json_object() or {})
-        return line + f"; the last retrieve still shows metadata {shown(metadata)}"
+        return line + f"; the last retrieve still shows metadata {as_json(metadata, 200)}"
     read = waited.exchange
     body = read.json_object() if read.status == 200 else None
     if body is None:
         return f"{what} could not be read back (retrieve answered {read.answer})"
-    return f"{what} came back as something else (metadata {shown(metadata_of(body))})"
+    return f"{what} came back as something else (metadata {as_json(metadata_of(body), 200)})"
 
 
 def unchanged_after(
@@ -157,8 +158,8 @@ def unchanged_after(
         )
     late = f" (still so after {waited.bound:g} s)" if waited.timed_out and waited.bound else ""
     raise ConformanceFailure(
-        f"the refused update changed the stored metadata: before {shown(state, 300)}, "
-        f"after {shown(metadata_of(body), 300)}{late}",
+        f"the refused update changed the stored metadata: before {as_json(state, 300)}, "
+        f"after {as_json(metadata_of(body), 300)}{late}",
         (refused, read),
     )
 

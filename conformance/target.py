@@ -22,12 +22,13 @@ import pytest
 from conformance.client import Client, Exchange, completion_path
 from conformance.consistency import Consistency, Kind, Waited
 from conformance.failures import Inconclusive, SetupFailed
+from conformance.interrupts import deferred
 from conformance.invariants import AS_WRITTEN, LIST, MESSAGES, Invariants, Tracked
+from conformance.jsontext import as_json
 from conformance.reads import Reads, entry_in, metadata_of
 from conformance.samples import RUN_KEY
 from conformance.settings import Settings
 from conformance.transcript import Redactor
-from conformance.values import shown
 
 T = TypeVar("T")
 FIXTURE_PROMPT = "Conformance suite fixture. Reply with the single word: ok."
@@ -86,7 +87,9 @@ class Target:
     def __init__(self, settings: Settings, redact: Redactor, *, worker: str | None = None) -> None:
         self.settings = settings
         self.redact = redact
-        self.client = Client(settings.base_url, settings.api_key, timeout=settings.timeout)
+        self.client = Client(
+            settings.base_url, settings.api_key, timeout=settings.timeout, access=settings.access
+        )
         self.nonce = secrets.token_hex(4)
         self._marks = itertools.count(1)
         self.completions_created = 0
@@ -187,8 +190,8 @@ class Target:
             late = f" {waited.bound:g} s after the update" if waited.timed_out else ""
             self.invariants.found(
                 AS_WRITTEN,
-                f"{LIST}: shows {shown(metadata_of(entry), 300)}{late}, while retrieve shows "
-                f"{shown(metadata_of(body), 300)} (the update sent {shown(sent, 200)})",
+                f"{LIST}: shows {as_json(metadata_of(entry), 300)}{late}, while retrieve shows "
+                f"{as_json(metadata_of(body), 300)} (the update sent {as_json(sent, 200)})",
                 (write, waited.exchange, read),
             )
 
@@ -322,8 +325,12 @@ class Target:
             # Marks the run's completions for whoever looks at the vendor's dashboard.
             "metadata": {RUN_KEY: self.nonce},
         }
-        exchange = self.client.create(body)
-        completion_id = _created_id(exchange)
+        with deferred():  # a Ctrl-C waits for the answer, so that the id reaches the ledger
+            exchange = self.client.create(body)
+            completion_id = _created_id(exchange)
+            if store and completion_id is not None:
+                self._to_delete.append(completion_id)
+                self._remember(completion_id)
         if exchange.status != 200 or completion_id is None:
             self._create_refused = SetupFailed(
                 "could not create a chat completion to test with (POST /chat/completions "
@@ -332,20 +339,15 @@ class Target:
             )
             raise self._create_refused
         self.completions_created += 1
-        if store:
-            self._to_delete.append(completion_id)
-            self._remember(completion_id)
         return completion_id, exchange
 
     def totals(self) -> dict[str, Any]:
         """What this process's part of the run cost (JSON-ready, summed over xdist workers)."""
-        limits = self.client.rate_limits
         return {
             "requests_sent": self.client.requests_sent,
             "completions_created": self.completions_created,
             **self.consistency.totals(),
-            "rate_limit_retries": limits.retried,
-            "rate_limit_wait_s": round(limits.waited, 3),
+            **self.client.rate_limit_totals(),
             "connection_retries": self.client.retries,
         }
 
@@ -439,7 +441,11 @@ def _write_ledger(ledger: Path, entries: list[dict[str, str]]) -> None:
         ledger.unlink(missing_ok=True)
         return
     ledger.parent.mkdir(parents=True, exist_ok=True)
-    ledger.write_text(json.dumps({"completions": entries}, indent=1), encoding="utf-8")
+    # Written aside, then renamed over the ledger: a Ctrl-C at any moment leaves the old
+    # ledger or the new one, never a truncated file that would lose every entry.
+    aside = ledger.with_name(ledger.name + ".tmp")
+    aside.write_text(json.dumps({"completions": entries}, indent=1), encoding="utf-8")
+    aside.replace(ledger)
 
 
 def _plain(text: str) -> bool:

@@ -3,6 +3,8 @@
 Redaction happens here, at the one place text about requests is made, and again over the whole
 failure report in the plugin, so a key the server echoes back is caught as well. A verdict's
 text (`Frame`, `failure_text`) is made here too: heading, one factual line, the exchanges.
+The run's `Access` (conformance.access) says which request headers carry a credential (shown
+redacted; a curl line names an environment variable instead) and which extra ones are shown.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.access import REDACTED, Access, Extra, query_pair
 from conformance.client import Exchange
 
-REDACTED = "[REDACTED]"
+__all__ = ["REDACTED", "Frame", "Redactor", "curl_command", "failure_text", "format_exchange"]
 BODY_PREVIEW_CHARS = 2000
 # A request body longer than this goes to a file beside the reports, and the curl line reads
 # it from there (`--data-binary @file`): a curl line stays short enough to copy.
@@ -25,16 +28,21 @@ SHOWN_RESPONSE_HEADERS = (
     "content-length",
     "location",
     "retry-after",
+    "retry-after-ms",
     "www-authenticate",
 )
+# Shown too: the rate limits a target announces (OpenAI's x-ratelimit-limit-requests, ...).
+SHOWN_RESPONSE_HEADER_PREFIX = "x-ratelimit-"
 
 
 class Redactor:
-    """Replaces every secret (API keys) in a text; secrets shorter than 4 characters are kept."""
+    """Replaces every secret (API keys, secret headers and parameters) in a text; secrets
+    shorter than 4 characters are kept. `access` says which request headers carry one."""
 
-    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+    def __init__(self, secrets: Iterable[str | None] = (), access: Access | None = None) -> None:
         self.secrets: list[str] = []
-        for secret in secrets:
+        self.access = access or Access()
+        for secret in (*secrets, *self.access.secrets()):
             self.add(secret)
 
     def add(self, secret: str | None) -> None:
@@ -67,18 +75,47 @@ def _preview(data: bytes | None, truncated: bool = False) -> str:
     return text
 
 
-def curl_command(exchange: Exchange, bodies: Path | None = None) -> str:
-    """A shell line that sends the same request; the key stays a $OPENAI_API_KEY reference.
+def _extras(access: Access) -> dict[str, Extra]:
+    return {extra.name.lower(): extra for extra in access.headers}
+
+
+def _curl_url(url: str, access: Access) -> str:
+    """The URL, a secret query parameter's value replaced by its environment variable."""
+    swaps = [(query_pair(q.name, q.value), q) for q in access.query if q.secret]
+    swaps = [(encoded, q) for encoded, q in swaps if encoded in url]
+    if not swaps:
+        return shlex.quote(url)
+    text = url
+    for encoded, _ in swaps:
+        text = text.replace(encoded, f"\x00{encoded}\x00")
+    for char in ("\\", '"', "$", "`"):
+        text = text.replace(char, "\\" + char)
+    for encoded, q in swaps:
+        text = text.replace(f"\x00{encoded}\x00", f"{query_pair(q.name, '')}${{{q.variable}}}")
+    return f'"{text}"'
+
+
+def curl_command(
+    exchange: Exchange, bodies: Path | None = None, access: Access | None = None
+) -> str:
+    """A shell line that sends the same request; the key stays a $OPENAI_API_KEY reference, a
+    secret header or query parameter its own variable's (the profile's, or UCC_HEADER_<NAME>).
 
     A body longer than CURL_INLINE_BODY_CHARS is written to `bodies` (named by its hash) and
     read from there; without a `bodies` folder it is cut, and the line says so.
     """
-    parts = ["curl", "-X", exchange.method, shlex.quote(exchange.url)]
+    access = access or Access()
+    extras = _extras(access)
+    parts = ["curl", "-X", exchange.method, _curl_url(exchange.url, access)]
     for name, value in exchange.request_headers.items():
-        if name == "authorization":
-            parts += ["-H", f'"Authorization: {_scheme(value)}$OPENAI_API_KEY"']
-        elif name in ("content-type",):
-            parts += ["-H", shlex.quote(f"{name}: {value}")]
+        extra = extras.get(name)
+        if name == access.auth_header:
+            shown = f"{_scheme(value)}$OPENAI_API_KEY" if access.bearer else "$OPENAI_API_KEY"
+            parts += ["-H", f'"{"Authorization" if access.bearer else name}: {shown}"']
+        elif extra is not None and extra.secret:
+            parts += ["-H", f'"{extra.name}: ${extra.variable}"']
+        elif name == "content-type" or extra is not None:
+            parts += ["-H", shlex.quote(f"{extra.name if extra else name}: {value}")]
     data = exchange.request_body
     if data is not None:
         body = data.decode("utf-8", errors="backslashreplace")
@@ -97,11 +134,17 @@ def curl_command(exchange: Exchange, bodies: Path | None = None) -> str:
 
 def format_exchange(exchange: Exchange, redact: Redactor, bodies: Path | None = None) -> str:
     """The request and the response (or transport error) as a few readable lines."""
+    access = redact.access
+    extras = _extras(access)
     lines = [f"> {exchange.method} {exchange.url}"]
     for name, value in exchange.request_headers.items():
-        if name in ("authorization", "content-type"):
-            shown = f"{_scheme(value)}{REDACTED}" if name == "authorization" else value
-            lines.append(f"> {name}: {shown}")
+        extra = extras.get(name)
+        if name == access.auth_header:
+            lines.append(f"> {name}: {_scheme(value) if access.bearer else ''}{REDACTED}")
+        elif extra is not None and extra.secret:
+            lines.append(f"> {name}: {REDACTED}")
+        elif name == "content-type" or extra is not None:
+            lines.append(f"> {name}: {value}")
     if exchange.request_body is not None:
         lines.append(f"> {_preview(exchange.request_body)}")
     if exchange.note is not None:
@@ -110,11 +153,12 @@ def format_exchange(exchange: Exchange, redact: Redactor, bodies: Path | None = 
         lines.append(f"< {exchange.error} (after {exchange.elapsed:.2f} s)")
     else:
         lines.append(f"< HTTP {exchange.status} ({exchange.elapsed * 1000:.0f} ms)")
-        for name in SHOWN_RESPONSE_HEADERS:
-            if name in exchange.response_headers:
-                lines.append(f"< {name}: {exchange.response_headers[name]}")
+        headers = exchange.response_headers
+        announced = [n for n in headers if n.startswith(SHOWN_RESPONSE_HEADER_PREFIX)][:12]
+        for name in [*(n for n in SHOWN_RESPONSE_HEADERS if n in headers), *announced]:
+            lines.append(f"< {name}: {headers[name][:200]}")
         lines.append(f"< {_preview(exchange.response_body, exchange.truncated)}")
-    lines.append(f"reproduce: {curl_command(exchange, bodies)}")
+    lines.append(f"reproduce: {curl_command(exchange, bodies, access)}")
     return redact("\n".join(lines))
 
 

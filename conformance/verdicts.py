@@ -3,7 +3,9 @@
 PASS / FAIL / WARN (a SHOULD that failed) / INFO (an observation) / SKIP / INCONCLUSIVE (the
 suite could not tell: a precondition could not be established, or the target could not be set
 up) / ERROR (the suite itself broke). A requirement's verdict is the worst of its cases'. The
-run's verdict is never PASSED while a MUST requirement is INCONCLUSIVE.
+run's verdict is PASSED only when every selected MUST requirement was judged and passed and the
+run completed: an interrupted run is INTERRUPTED, one that judged no requirement NOTHING JUDGED,
+and a MUST that is INCONCLUSIVE keeps it from PASSED.
 
 XFAIL is a requirement verdict only: a case that breaks a rule is FAIL or WARN whatever a vendor
 profile says, and a known deviation listed in the profile then turns its requirement's FAIL or
@@ -50,10 +52,12 @@ TRANSCRIBED = frozenset({Verdict.FAIL, Verdict.WARN, Verdict.ERROR, Verdict.INCO
 class RunVerdict(StrEnum):
     """The run as a whole, worst first: what the headline and the banner lead with."""
 
+    INTERRUPTED = "INTERRUPTED"  # it did not complete: what it judged is no statement
     SETUP_FAILED = "SETUP FAILED"
     ERROR = "ERROR"
     FAILED = "FAILED"
     INCONCLUSIVE = "INCONCLUSIVE"
+    NOTHING_JUDGED = "NOTHING JUDGED"  # no selected case judged a requirement
     PASSED = "PASSED"
 
 
@@ -93,6 +97,8 @@ class CaseResult:
     observation: str | None = None
     transcript: str | None = None  # the redacted failure text, for TRANSCRIBED verdicts
     setup_failure: str | None = None  # the cause, on the first case a setup failure stopped
+    cause: str | None = None  # the root cause that explains its failure (conformance.causes)
+    cause_text: str | None = None  # that cause with the exchanges that show it, on one case
 
 
 @dataclass
@@ -154,10 +160,22 @@ def _with(results: dict[str, RequirementResult], level: Level, *verdicts: Verdic
 
 
 def run_verdict(
-    results: dict[str, RequirementResult], setup_failed: str | None = None
+    results: dict[str, RequirementResult],
+    setup_failed: str | None = None,
+    *,
+    interrupted: bool = False,
+    stopped: str | None = None,
 ) -> RunVerdict:
-    """PASSED only when every MUST that ran passed (or is a known deviation) and nothing broke."""
+    """PASSED only when the run completed (`stopped` None), judged something, and every MUST
+    that ran passed (or is a known deviation) and nothing broke.
+
+    An interrupted run (Ctrl-C) is INTERRUPTED whatever it judged before; one stopped early
+    (-x, --maxfail) keeps the verdict of what failed, and is INTERRUPTED where that would be
+    PASSED. A run in which every requirement was skipped or not run judged NOTHING.
+    """
     verdicts = {r.verdict for r in results.values()}
+    if interrupted:
+        return RunVerdict.INTERRUPTED
     if setup_failed:
         return RunVerdict.SETUP_FAILED
     if Verdict.ERROR in verdicts:
@@ -166,6 +184,10 @@ def run_verdict(
         return RunVerdict.FAILED
     if _with(results, Level.MUST, Verdict.INCONCLUSIVE):
         return RunVerdict.INCONCLUSIVE
+    if stopped is not None:
+        return RunVerdict.INTERRUPTED
+    if verdicts <= {None, Verdict.SKIP}:
+        return RunVerdict.NOTHING_JUDGED
     return RunVerdict.PASSED
 
 
@@ -193,12 +215,33 @@ def scores(results: dict[str, RequirementResult]) -> str:
     return line
 
 
-def headline(results: dict[str, RequirementResult], setup_failed: str | None = None) -> str:
+def headline(
+    results: dict[str, RequirementResult],
+    setup_failed: str | None = None,
+    *,
+    interrupted: bool = False,
+    stopped: str | None = None,
+) -> str:
     """The run in one line, leading with what failed, e.g. "FAILED: 3 MUST (UCC-A, UCC-B,
-    UCC-C); 1 SHOULD warned (UCC-D); 30/33 MUST passed, 7/8 SHOULD passed, 5 INFO observed"."""
-    verdict = run_verdict(results, setup_failed)
+    UCC-C); 1 SHOULD warned (UCC-D); 30/33 MUST passed, 7/8 SHOULD passed, 5 INFO observed";
+    an interrupted run says why, then what it judged before it."""
+    verdict = run_verdict(results, setup_failed, interrupted=interrupted, stopped=stopped)
     if verdict is RunVerdict.SETUP_FAILED:
         return f"SETUP FAILED: {setup_failed}; no requirement was judged"
+    if verdict is RunVerdict.NOTHING_JUDGED:
+        return f"NOTHING JUDGED: no selected case judged a requirement; {scores(results)}"
+    parts = _findings(results, said=verdict is RunVerdict.INTERRUPTED)
+    if verdict is RunVerdict.INTERRUPTED:
+        if setup_failed:
+            parts.insert(0, f"setup failed ({setup_failed})")
+        why = stopped or "the run was interrupted"
+        return f"INTERRUPTED: {why}; before it: " + "; ".join([*parts, scores(results)])
+    return f"{verdict.value}: " + "; ".join([*parts, scores(results)])
+
+
+def _findings(results: dict[str, RequirementResult], *, said: bool) -> list[str]:
+    """What failed, could not be judged, warned or was waived, by ID. `said`: name the
+    failures as such (under a verdict that does not say FAILED)."""
     parts = []
     errors = [r for r in results.values() if r.verdict is Verdict.ERROR]
     if errors:
@@ -206,7 +249,7 @@ def headline(results: dict[str, RequirementResult], setup_failed: str | None = N
     for level in (Level.MUST, Level.SHOULD):
         failed = _with(results, level, Verdict.FAIL)
         if failed:
-            parts.append(f"{len(failed)} {level.value} ({_ids(failed)})")
+            parts.append(f"{len(failed)} {level.value}{' failed' if said else ''} ({_ids(failed)})")
     undecided = _with(results, Level.MUST, Verdict.INCONCLUSIVE)
     if undecided:
         parts.append(f"{len(undecided)} MUST could not be judged ({_ids(undecided)})")
@@ -216,4 +259,4 @@ def headline(results: dict[str, RequirementResult], setup_failed: str | None = N
     waived = [r for r in results.values() if r.verdict is Verdict.XFAIL]
     if waived:
         parts.append(f"{len(waived)} known deviation(s) ({_ids(waived)})")
-    return f"{verdict.value}: " + "; ".join([*parts, scores(results)])
+    return parts

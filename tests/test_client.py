@@ -211,6 +211,78 @@ def test_send_to_a_silent_server_times_out_as_an_error(silent_server: str) -> No
     assert time.monotonic() - started < 5
 
 
+# What a target can send that no careful JSON reader takes: each is an UnreadableBody saying
+# why in one line, never an exception of the parser (RecursionError, ValueError) in the suite.
+PATHOLOGICAL_BODIES = {
+    "nested-100000-deep": (
+        b"[" * 100_000 + b"]" * 100_000,
+        "not usable JSON (application/json, 200000 bytes): it nests arrays and objects more "
+        "than 64 levels deep; a chat completion needs about 10",
+    ),
+    "nested-65-deep": (b"[" * 65 + b"]" * 65, "more than 64 levels deep"),
+    "number-beyond-double": (b'{"created": -1e400}', "the number -1e400 is beyond the range"),
+    "integer-over-4300-digits": (
+        b'{"created": ' + b"9" * 5000 + b"}",
+        "the integer 99999999999999999999... (5000 digits) is beyond the range of a double",
+    ),
+    "integer-beyond-double": (b"[" + b"9" * 310 + b"]", "(310 digits) is beyond the range"),
+    "duplicate-key": (b'{"id": "a", "x": 1, "id": "b"}', "the key 'id' appears twice"),
+    "nan": (b'{"total_tokens": NaN}', "not JSON (application/json, 21 bytes): NaN is no JSON"),
+    "infinity": (b"[Infinity]", "Infinity is no JSON value"),
+    "byte-order-mark": (b"\xef\xbb\xbf{}", "it starts with a byte-order mark"),
+    "bytes-after": (b'{"id": "a"} {"id": "b"}', "more follows the JSON value (from character 12)"),
+    "event-stream": (b"data: {}\n\ndata: [DONE]\n\n", "an event stream, not one JSON value"),
+    "utf-16": ('{"id": "a"}'.encode("utf-16"), "not UTF-8 (byte 0)"),
+}
+
+
+@pytest.mark.parametrize(
+    ("body", "says"), PATHOLOGICAL_BODIES.values(), ids=PATHOLOGICAL_BODIES.keys()
+)
+def test_json_of_a_pathological_body_names_why_it_is_unusable(body: bytes, says: str) -> None:
+    client, _ = mock_client(
+        lambda r: httpx.Response(200, content=body, headers={"content-type": "application/json"})
+    )
+    exchange = client.retrieve("chatcmpl-1")
+    with pytest.raises(UnreadableBody) as caught:
+        exchange.json()
+    assert says in str(caught.value)
+    assert exchange.json_object() is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"[" * 64 + b"]" * 64,  # as deep as allowed
+        b'{"a": "' + b"[{" * 100 + b'", "b": "\\\\"}',  # brackets in strings do not count
+        b'[{"max": 179769313486231570000000000000000000000000000000000000000000000000}, 1.5e308]',
+        b'{"a": "\\ud83c\\udf89", "a2": "x"}',
+    ],
+    ids=["depth-64", "brackets-in-strings", "big-but-finite-numbers", "escapes"],
+)
+def test_json_of_an_unusual_but_usable_body_parses(body: bytes) -> None:
+    client, _ = mock_client(lambda r: httpx.Response(200, content=body))
+    assert client.retrieve("chatcmpl-1").json() is not None
+
+
+def test_a_body_that_never_ends_is_cut_at_the_deadline() -> None:
+    """A body trickled in small pieces never trips a read timeout; the deadline (twice the
+    answer timeout) cuts it, and says so."""
+
+    def endless() -> Iterator[bytes]:
+        yield b'{"id": "'
+        for _ in range(200):
+            time.sleep(0.01)
+            yield b"x"
+
+    client, _ = mock_client(lambda r: httpx.Response(200, content=endless()))
+    client.timeout = 0.05
+    exchange = client.retrieve("chatcmpl-1")
+    assert exchange.error == "no complete answer within 0.1 s: the body was still arriving"
+    with pytest.raises(UnreadableBody, match="no complete answer"):
+        exchange.json()
+
+
 def failing_once(error: Exception) -> tuple[Handler, list[int]]:
     """A handler raising `error` on its first call and answering 200 after."""
     calls: list[int] = []

@@ -152,8 +152,8 @@ def test_pairs_that_came_back_exactly_are_not_explained() -> None:
 
 def test_a_change_no_mechanism_explains_is_shown_as_it_is() -> None:
     (line,) = explain_pairs({"k": "value"}, {"k": "other"})
-    assert line == "key 'k': sent 'value', got 'other' (a change the fault model does not name)"
-    assert explain_pairs({"k": "value"}, {}) == ["key 'k' is missing"]
+    assert line == 'key "k": sent "value", got "other" (a change the fault model does not name)'
+    assert explain_pairs({"k": "value"}, {}) == ['key "k" is missing']
 
 
 def test_a_key_change_is_named_for_a_collision_only_when_another_key_shows_it() -> None:

@@ -34,8 +34,9 @@ def vendor_args(base_url: str, *extra: str) -> tuple[str, ...]:
 
 
 def waited_out(run: SuiteRun) -> int:
-    """How many requests the run waited the whole answer timeout for."""
-    text = json.dumps(run.compliance)
+    """How many requests the run waited the whole answer timeout for (in the cases'
+    transcripts: the root cause repeats one of them)."""
+    text = json.dumps(run.compliance["requirements"])
     return text.count("< no answer within")
 
 
@@ -59,6 +60,30 @@ HOSTILE_ANSWERS: dict[str, tuple[type[ReferenceApi], str]] = {
     "twenty-megabytes": (hostile.HugeBodyOnUpdate, "response body is larger than 2000000 bytes"),
     "not-utf8": (hostile.NonUtf8OnUpdate, "response body is not JSON (application/json"),
     "outage-503": (hostile.AlwaysUnavailable, "expected HTTP 200, got HTTP 503"),
+    # Bodies no careful JSON reader takes: each the target's failure, in one line, and none
+    # the suite's (before, the first and the integer were 31 ERRORs; the deep-but-parseable,
+    # duplicate-key and byte-order-mark ones passed).
+    "nested-100000-deep": (
+        hostile.NestedTooDeepForTheParser,
+        "it nests arrays and objects more than 64 levels deep",
+    ),
+    "nested-500-deep": (
+        hostile.NestedDeepButParseable,
+        "it nests arrays and objects more than 64 levels deep",
+    ),
+    "number-beyond-double": (
+        hostile.NumberBeyondDouble,
+        "the number 1e400 is beyond the range of a double",
+    ),
+    "integer-beyond-double": (
+        hostile.IntegerBeyondDouble,
+        "(5000 digits) is beyond the range of a double",
+    ),
+    "duplicate-keys": (hostile.DuplicateKeys, "the key 'id' appears twice in one object"),
+    "nan-literal": (hostile.NanLiteral, "NaN is no JSON value"),
+    "byte-order-mark": (hostile.ByteOrderMark, "it starts with a byte-order mark"),
+    "bytes-after-the-json": (hostile.BytesAfterTheJson, "more follows the JSON value"),
+    "event-stream": (hostile.EventStreamOnUpdate, "an event stream, not one JSON value"),
 }
 
 
@@ -75,6 +100,27 @@ def test_hostile_answer_fails_with_the_problem_named(
     assert_clean_failure(run, phrase)
     assert run.verdicts["UCC-RESP-STATUS"] == "FAIL"
     assert run.compliance["writes_never_visible"] == []
+
+
+def test_fuzz_cases_charge_an_unparseable_answer_to_the_target(
+    serve: Serve, run_suite: Run
+) -> None:
+    """Schemathesis decodes answers itself: a body Python's json cannot take (nested 100,000
+    deep) fails the schema requirement there too, and breaks no fuzz case."""
+    server = serve(hostile.NestedTooDeepForTheParser)
+    run = run_suite(*user_args(server.base_url, "--fuzz", "-m", "fuzz"))
+    assert_clean_failure(run, "deserialization error")
+    assert run.verdicts["UCC-RESP-SCHEMA"] == "FAIL"
+
+
+def test_body_that_never_ends_is_cut_at_the_deadline(serve: Serve, run_suite: Run) -> None:
+    """An answer that starts and keeps trickling never reaches a read timeout: the deadline
+    (twice the answer timeout) cuts it, and the breaker stops the run asking again."""
+    server = serve(hostile.EndlessBodyOnUpdate)
+    run = run_suite(*vendor_args(server.base_url))
+    assert_clean_failure(run, "no complete answer within 2 s: the body was still arriving")
+    cut = json.dumps(run.compliance).count("< no complete answer within")
+    assert 0 < cut <= BREAKER_THRESHOLD
 
 
 def test_persistent_503_is_retried_a_bounded_number_of_times(serve: Serve, run_suite: Run) -> None:
@@ -129,6 +175,64 @@ def test_occasional_rate_limits_still_give_a_clean_verdict(serve: Serve, run_sui
     assert run.result.ret == pytest.ExitCode.OK, run.outputs()[-3000:]
     assert run.with_verdict("FAIL", "WARN", "ERROR", "INCONCLUSIVE") == set()
     assert "rate-limited answers retried:" in str(run.result.stdout)
+
+
+# Each form of saying "come back later", and what the run selects: one form runs the whole
+# suite, the others the limits area (about 36 requests: two windows each), so the four runs
+# wait about 20 s in all.
+RATE_LIMIT_RUNS: dict[str, tuple[hostile.RateLimitForm, int, tuple[str, ...]]] = {
+    "retry-after-seconds": ("seconds", 40, ()),
+    "retry-after-date": ("date", 15, ("-m", "limits")),
+    "retry-after-ms": ("ms", 15, ("-m", "limits")),
+    "no-header": ("none", 15, ("-m", "limits")),
+}
+
+
+@pytest.mark.parametrize(
+    ("form", "every", "selection"), RATE_LIMIT_RUNS.values(), ids=RATE_LIMIT_RUNS
+)
+def test_rate_limit_windows_are_waited_out(
+    serve: Serve,
+    run_suite: Run,
+    form: hostile.RateLimitForm,
+    every: int,
+    selection: tuple[str, ...],
+) -> None:
+    """A vendor whose rate limit shuts every request out for 2 s, at the user's defaults: the
+    suite waits as long as it is told (or backs off), so the run passes; every 429 the server
+    sent was retried, and the waits the report counts cover each window."""
+    api_class = hostile.rate_limit_windows(form, every)
+    server = serve(api_class)
+    run = run_suite(*user_args(server.base_url, *selection))
+    assert run.result.ret == pytest.ExitCode.OK, run.outputs()[-3000:]
+    assert run.with_verdict("FAIL", "WARN", "ERROR", "INCONCLUSIVE") == set()
+    counts, doc = api_class.counts, run.compliance
+    assert counts.windows >= 2
+    assert doc["rate_limit_retries"] == counts.limited
+    assert doc["rate_limit_gave_up"] == 0
+    assert doc["rate_limit_wait_s"] >= counts.windows * (api_class.window - 0.1)
+    assert doc["rate_limit_headers"]["x-ratelimit-limit-requests"] == str(every)
+    stdout = str(run.result.stdout)
+    assert f"rate-limited answers retried: {counts.limited} (waited" in stdout
+    assert f"x-ratelimit-* last seen: limit-requests {every}," in stdout
+    assert "x-ratelimit-* last seen" in (run.reports_dir / "report.html").read_text()
+
+
+def test_a_rate_limit_outlasting_the_bounds_is_inconclusive_never_a_fail(
+    serve: Serve, run_suite: Run
+) -> None:
+    """Every update answered 429: the retries run out, and no requirement is failed (nor
+    passed: a 429 is no refusal of a 17-pair map) for it; each such case says why."""
+    server = serve(hostile.AlwaysRateLimited)
+    run = run_suite(*user_args(server.base_url, "-m", "response or limits"))
+    out = run.outputs()
+    assert run.result.ret == pytest.ExitCode.TESTS_FAILED, out[-3000:]
+    assert run.with_verdict("FAIL", "WARN", "ERROR", "PASS") == set(), run.verdicts
+    assert {"UCC-RESP-STATUS", "UCC-LIMIT-PAIRS-17"} <= run.with_verdict("INCONCLUSIVE")
+    assert "rate limited: 4 answers 429 within 0 s; the bound is 4 attempts a request" in out
+    assert run.compliance["rate_limit_gave_up"] > 0
+    assert "still rate limited when the retry bounds ran out" in str(run.result.stdout)
+    assert "Traceback" not in str(run.result.stdout)
 
 
 def test_key_never_appears_even_when_the_server_echoes_it(serve: Serve, run_suite: Run) -> None:

@@ -75,12 +75,17 @@ def test_base_url_that_answers_an_html_page_is_not_the_api(serve: Serve, run_sui
 def test_reference_app_behind_another_prefix_is_found_by_the_create_probe(
     serve: Serve, run_suite: Run
 ) -> None:
-    """Its 404s carry the API's error envelope, so only the create path's 404 tells."""
+    """Its 404s carry the API's error envelope, so only the create path's 404 tells; an API's
+    own 404 is also how Azure OpenAI answers a request without api-version, so the line names
+    both."""
     server = serve(ReferenceApi)
     wrong = f"{server.origin}/api/v1"
     line = one_usage_error(run_suite(f"--base-url={wrong}", f"--api-key={API_KEY}", "--model=m"))
     assert f"POST {wrong}/chat/completions answered HTTP 404" in line
-    assert line.endswith("check the base URL (it must be the one the API's own clients use)")
+    assert (
+        "; check the base URL (it must be the one the API's own clients use), and whether" in line
+    )
+    assert line.endswith("(Azure OpenAI's api-version: --query api-version=VERSION)")
 
 
 def test_refused_create_is_told_once_and_no_requirement_is_judged(

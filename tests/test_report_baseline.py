@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conformance.collection import CASES_DIR
-from conformance.report.baseline import diff, gate, load_baseline
+from conformance.report.baseline import diff, gate, lines, load_baseline
 from conformance.report.schema import ReportError
 from tests.conftest import BreakOneCase, SuiteRun
 from tests.faults.catalogue import UsageTotalOffByOne
@@ -23,9 +23,20 @@ Run = Callable[..., SuiteRun]
 BROKEN = "UCC-SHAPE-USAGE-TOTAL"
 
 
-def doc(base_url: str = "http://a.test/v1", **verdicts: str) -> dict[str, Any]:
+def doc(
+    base_url: str = "http://a.test/v1", catalogue: tuple[int, str] = (1, "a" * 64), **verdicts: str
+) -> dict[str, Any]:
     """The parts of a compliance document the diff reads."""
+    version, sha256 = catalogue
     return {
+        "suite_version": f"0.{version}.0",
+        "spec": {
+            "requirements": {
+                "path": "specs/requirements.yaml",
+                "sha256": sha256,
+                "version": version,
+            }
+        },
         "started_at": "2026-01-01T00:00:00Z",
         "digest": {"value": "0" * 64},
         "target": {"base_url": base_url, "embedded": False},
@@ -48,6 +59,21 @@ def test_diff_sorts_every_change_into_one_bucket() -> None:
     ]
     assert changes["same_target"] is True
     assert diff(before, doc("http://b.test/v1"))["same_target"] is False
+    assert changes["catalogue"]["same"] is True and changes["catalogue"]["note"] is None
+
+
+def test_diff_says_when_the_baseline_was_judged_against_another_catalogue() -> None:
+    """A vendor's gate compares runs across suite versions: a verdict that moved may be the
+    catalogue's doing (a requirement added, changed or retired), and the run says so."""
+    before = doc(catalogue=(1, "a" * 64), A="PASS")
+    changes = diff(before, doc(catalogue=(2, "b" * 64), A="PASS"))
+    assert changes["catalogue"]["same"] is False
+    assert changes["catalogue"]["version"] == 1
+    note = changes["catalogue"]["note"]
+    assert "catalogue version 1 (sha256 aaaaaaaaaaaa, suite 0.1.0)" in note
+    assert "this run against version 2 (sha256 bbbbbbbbbbbb, suite 0.2.0)" in note
+    assert "CHANGELOG.md" in note
+    assert f"baseline: {note}" in lines({**changes, "gate": {"fails": False, "reason": None}})
 
 
 def gated(verdict: str = "FAILED", **levels_and_verdicts: tuple[str, str]) -> dict[str, Any]:
@@ -72,6 +98,18 @@ def gated(verdict: str = "FAILED", **levels_and_verdicts: tuple[str, str]) -> di
             gated("INCONCLUSIVE", A=("MUST", "INCONCLUSIVE"), B=("SHOULD", "INCONCLUSIVE")),
             "1 MUST requirement(s) could not be judged: A",
         ),
+        (
+            ["A"],
+            [],
+            gated("INTERRUPTED", A=("MUST", "FAIL")),
+            "the run's verdict is INTERRUPTED: the gate cannot vouch for it",
+        ),
+        (
+            [],
+            [],
+            gated("NOTHING JUDGED"),
+            "the run's verdict is NOTHING JUDGED: the gate cannot vouch for it",
+        ),
     ],
     ids=[
         "known-failures",
@@ -80,6 +118,8 @@ def gated(verdict: str = "FAILED", **levels_and_verdicts: tuple[str, str]) -> di
         "collection-error",
         "setup-failed",
         "must-inconclusive",
+        "interrupted",
+        "nothing-judged",
     ],
 )
 def test_gate_fails_on_regressions_and_the_suites_own_trouble(

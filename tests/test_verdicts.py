@@ -7,6 +7,7 @@ failing case fails its requirement"); a slip here misreports every run without f
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
@@ -133,8 +134,13 @@ HEADLINES = {
     ),
     "not-run-is-not-counted": (
         [(MUST, None), (SHOULD, None), (INFO, None)],
-        "PASSED: 0/0 MUST passed, 0/0 SHOULD passed, 0 INFO observed; "
-        "3 not run (UCC-0, UCC-1, UCC-2)",
+        "NOTHING JUDGED: no selected case judged a requirement; 0/0 MUST passed, "
+        "0/0 SHOULD passed, 0 INFO observed; 3 not run (UCC-0, UCC-1, UCC-2)",
+    ),
+    "all-skipped-judges-nothing": (
+        [(MUST, V.SKIP), (SHOULD, None)],
+        "NOTHING JUDGED: no selected case judged a requirement; 0/0 MUST passed (1 skipped), "
+        "0/0 SHOULD passed, 0 INFO observed; 1 not run (UCC-1)",
     ),
     "many-not-run-are-counted": (
         [(MUST, V.PASS), *[(SHOULD, None)] * 4],
@@ -210,3 +216,51 @@ def test_a_known_deviation_does_not_keep_the_run_from_passing() -> None:
     assert run_verdict(results) is RunVerdict.FAILED
     waive(results, ["UCC-1"])
     assert run_verdict(results) is RunVerdict.PASSED
+
+
+ENDINGS = {
+    "interrupted-after-passes": (
+        [(MUST, V.PASS), (SHOULD, None)],
+        {"interrupted": True, "stopped": "the run was interrupted"},
+        "INTERRUPTED: the run was interrupted; before it: 1/1 MUST passed, 0/0 SHOULD passed, "
+        "0 INFO observed; 1 not run (UCC-1)",
+    ),
+    "interrupted-after-a-failure": (
+        [(MUST, V.PASS), (MUST, V.FAIL)],
+        {"interrupted": True, "stopped": "the run was interrupted"},
+        "INTERRUPTED: the run was interrupted; before it: 1 MUST failed (UCC-1); "
+        "1/2 MUST passed, 0/0 SHOULD passed, 0 INFO observed",
+    ),
+    "interrupted-before-any-case": (
+        [(MUST, None)],
+        {"interrupted": True, "stopped": "the run was interrupted"},
+        "INTERRUPTED: the run was interrupted; before it: 0/0 MUST passed, 0/0 SHOULD passed, "
+        "0 INFO observed; 1 not run (UCC-0)",
+    ),
+    "stopped-early-after-a-failure": (
+        [(MUST, V.FAIL), (MUST, None)],
+        {"stopped": "the run stopped early (stopping after 1 failures)"},
+        "FAILED: 1 MUST (UCC-0); 0/1 MUST passed, 0/0 SHOULD passed, 0 INFO observed; "
+        "1 not run (UCC-1)",
+    ),
+    "stopped-early-with-nothing-failed": (
+        [(MUST, V.PASS), (MUST, None)],
+        {"stopped": "the run stopped early (x)"},
+        "INTERRUPTED: the run stopped early (x); before it: 1/1 MUST passed, 0/0 SHOULD passed, "
+        "0 INFO observed; 1 not run (UCC-1)",
+    ),
+}
+
+
+@pytest.mark.parametrize(("entries", "ending", "expected"), ENDINGS.values(), ids=ENDINGS.keys())
+def test_a_run_that_did_not_complete_is_never_passed(
+    entries: list[tuple[Level, Verdict | None]], ending: dict[str, Any], expected: str
+) -> None:
+    """An interrupted run is INTERRUPTED whatever it judged, and says what that was; one
+    stopped early after a failure keeps FAILED, and is never PASSED."""
+    catalogue = {f"UCC-{i}": requirement(f"UCC-{i}", lvl) for i, (lvl, _) in enumerate(entries)}
+    results = summarize(
+        catalogue, [c for i, (_, v) in enumerate(entries) if v for c in cases(f"UCC-{i}", v)]
+    )
+    assert headline(results, **ending) == expected
+    assert run_verdict(results, **ending).value == expected.split(":")[0]

@@ -117,7 +117,29 @@ def test_command_passes_against_the_embedded_server_then_a_started_reference_ser
             server.terminate()
     assert second.returncode == 0, second.stdout[-4000:] + second.stderr[-2000:]
     doc = json.loads((second_dir / "reports" / "compliance.json").read_text(encoding="utf-8"))
-    assert doc["target"] == {"base_url": base_url, "embedded": False}
+    assert doc["target"]["base_url"] == base_url and doc["target"]["embedded"] is False
+    assert doc["target"]["auth_header"] == "authorization" and doc["target"]["headers"] == {}
     assert doc["baseline"]["same_target"] is False
     assert doc["baseline"]["gate"]["fails"] is False
     assert KEY not in second.stdout + (second_dir / "reports" / "report.html").read_text("utf-8")
+
+
+def test_installed_command_says_its_versions_and_ships_its_license(
+    venv: Path, tmp_path: Path
+) -> None:
+    """What a vendor's CI and legal review ask of a tool they install: the suite's and the
+    catalogue's versions (the digest is the packaged catalogue's), and the license, declared
+    and shipped."""
+    shown = run([str(venv / "ucc-conformance"), "--version"], tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    digest = hashlib.sha256((ROOT / "specs" / "requirements.yaml").read_bytes()).hexdigest()
+    name, catalogue = shown.stdout.splitlines()
+    assert name.startswith("ucc-conformance 0.")
+    assert catalogue.startswith(f"requirement catalogue: version 1, sha256 {digest} (")
+    probe = (
+        "from importlib.metadata import distribution as d; m = d('ucc-conformance'); "
+        "print(m.metadata['License-Expression']); "
+        "print(any(str(f).endswith('licenses/LICENSE') for f in m.files))"
+    )
+    meta = run([str(venv / "python"), "-c", probe], tmp_path)
+    assert meta.stdout.split() == ["Apache-2.0", "True"], meta.stderr

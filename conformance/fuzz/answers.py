@@ -22,10 +22,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from conformance.access import DEFAULT_AUTH_HEADER
 from conformance.client import Exchange
 from conformance.failures import ConformanceFailure, Inconclusive
 
-# method, path, body, a digest of the Authorization header ("" without one), content type
+# method, path, body, a digest of the key's header ("" without one), content type
 RequestKey = tuple[str, str, bytes, str, str]
 # What a state check found: a value (None for nothing to say) or the failure it raised.
 Learned = Any
@@ -36,11 +37,15 @@ OUT_OF_ROOM: Final = "out of room"
 
 
 def request_key(
-    method: str, path: str, body: bytes | None, headers: Mapping[str, str]
+    method: str,
+    path: str,
+    body: bytes | None,
+    headers: Mapping[str, str],
+    key_header: str = DEFAULT_AUTH_HEADER,
 ) -> RequestKey:
-    """What makes two requests the same request; the credentials by digest (kept in memory
-    only, and never the key itself)."""
-    credentials = headers.get("authorization")
+    """What makes two requests the same request; the credentials (the run's key header, by
+    lower-case name) by digest, kept in memory only and never the key itself."""
+    credentials = headers.get(key_header)
     digest = hashlib.sha256(credentials.encode()).hexdigest() if credentials is not None else ""
     return (method, path, body or b"", digest, headers.get("content-type", ""))
 

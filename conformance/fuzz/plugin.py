@@ -96,6 +96,7 @@ def resolve(config: pytest.Config) -> FuzzSettings:
         seed, origin = 0, "CI"
     else:
         seed, origin = secrets.randbelow(2**32), "random"
+    state = state_of(config)
     return FuzzSettings(
         enabled=options.get("fuzz"),
         examples=examples,
@@ -103,6 +104,7 @@ def resolve(config: pytest.Config) -> FuzzSettings:
         seed_origin=origin,
         stateful=options.get("fuzz_stateful"),
         max_rps=max_rps,
+        auth_header=state.settings.access.auth_header if state else "authorization",
     )
 
 

@@ -27,6 +27,7 @@ from schemathesis.engine.recorder import ScenarioRecorder
 from schemathesis.generation.case import Case
 from schemathesis.openapi.checks import IgnoredAuth
 
+from conformance.access import DEFAULT_AUTH_HEADER
 from conformance.client import Exchange
 from conformance.failures import ConformanceFailure, Inconclusive
 from conformance.fuzz.answers import OUT_OF_ROOM, READ_BACK, UNCHANGED, Answers, Sent
@@ -99,14 +100,19 @@ def provenance(case: Case[Any]) -> str:
     return "an input sent as it was built (not shrunk)"
 
 
-def judged_exchange(exchanges: Sequence[Exchange], failures: Sequence[Failure]) -> Exchange | None:
+def judged_exchange(
+    exchanges: Sequence[Exchange],
+    failures: Sequence[Failure],
+    key_header: str = DEFAULT_AUTH_HEADER,
+) -> Exchange | None:
     """The exchange the failing checks judged: for an authentication probe, the request sent
-    without the key or with a wrong one (the last such); otherwise the case's own request."""
+    without the key or with a wrong one (the last such, told by the run's key header);
+    otherwise the case's own request."""
     probes = [f for f in failures if isinstance(f, IgnoredAuth)]
     if probes:
-        sent_with_key = next((e.request_headers.get("authorization") for e in exchanges), None)
+        sent_with_key = next((e.request_headers.get(key_header) for e in exchanges), None)
         for exchange in reversed(exchanges):
-            if exchange.request_headers.get("authorization") != sent_with_key:
+            if exchange.request_headers.get(key_header) != sent_with_key:
                 return exchange
     return exchanges[0] if exchanges else None
 
@@ -134,7 +140,12 @@ class Fuzzer:
         self.schemas = schemas
         self.answers = answers or Answers()
         self.base_url = target.settings.base_url
-        self.headers = {"Authorization": f"Bearer {target.settings.api_key}"}
+        # The key as the target takes it (--auth-header): Schemathesis's auth probes drop or
+        # replace this header, the one the fuzz schemas declare (conformance.fuzz.schemas), by
+        # its name as the scheme spells it ("Authorization" for a bearer scheme).
+        access = target.settings.access
+        name, value = access.credential(target.settings.api_key)
+        self.headers = {"Authorization" if access.bearer else name: value}
         self.exchanges: list[Exchange] = []
         # The case's own request, once sent: None where answers are not shared.
         self.sent: Sent | None = None
@@ -304,7 +315,7 @@ class Fuzzer:
     def failure(
         self, case: Case[Any], response: Response, failures: list[Failure]
     ) -> ConformanceFailure:
-        judged = judged_exchange(self.exchanges, failures)
+        judged = judged_exchange(self.exchanges, failures, self.target.settings.access.auth_header)
         answer = judged.answer if judged is not None else f"HTTP {self.status(response)}"
         probe = (
             " to the authentication probe"

@@ -9,7 +9,9 @@ the suite several times (the suite's own tests do) with different seeds and budg
 Every schema is a profile of specs/update-chat-completion.openapi.yaml:
 - the Authorization header is never generated (`with-security-parameters = false`): the
   run's key is sent with every case, and a generated key would be indistinguishable from it
-  (the auth checks probe without a key themselves);
+  (the auth checks probe without a key themselves); where the key goes in another header
+  (--auth-header api-key), the security scheme names that header instead, so the probes drop
+  or replace the header that really carries it;
 - the completion id is fixed to a placeholder that each case replaces with the run's stored
   completion, so negative generation spends itself on the body;
 - no other HTTP method is probed on the path: GET and DELETE there are real operations, and
@@ -121,10 +123,18 @@ def _load(
     config: Config,
     transport: ClientTransport,
     operations: tuple[str, ...] = (UPDATE_OPERATION,),
+    auth_header: str = "authorization",
 ) -> OpenApiSchema:
     """What `schemathesis.openapi.from_dict` does, into the client-bound subclass, and only
     the operations given."""
     raw = copy.deepcopy(openapi_spec())
+    if auth_header != "authorization":
+        # The key in a header of its own: an API key scheme (Azure OpenAI's `api-key`).
+        raw["components"]["securitySchemes"]["ApiKeyAuth"] = {
+            "type": "apiKey",
+            "in": "header",
+            "name": auth_header,
+        }
     stringify_keys(raw)
     project = config.projects.get(raw)
     schema = ClientBoundSchema(raw_schema=raw, config=project, client_transport=transport)
@@ -138,10 +148,15 @@ def build(settings: FuzzSettings, transport: ClientTransport) -> Schemas:
     """The run's schemas: its budgets and seed, and every send through `transport`."""
     examples, seed = settings.examples, settings.seed
     positive, negative = GenerationMode.POSITIVE, GenerationMode.NEGATIVE
+    auth = settings.auth_header
     return Schemas(
-        positive=_load(_config(positive, examples, seed), transport),
-        negative=_load(_config(negative, examples, seed), transport),
-        auth=_load(_config(positive, settings.auth_examples, seed, phases=("fuzzing",)), transport),
+        positive=_load(_config(positive, examples, seed), transport, auth_header=auth),
+        negative=_load(_config(negative, examples, seed), transport, auth_header=auth),
+        auth=_load(
+            _config(positive, settings.auth_examples, seed, phases=("fuzzing",)),
+            transport,
+            auth_header=auth,
+        ),
         stateful=_load(
             _config(
                 positive,
@@ -151,6 +166,7 @@ def build(settings: FuzzSettings, transport: ClientTransport) -> Schemas:
             ),
             transport,
             operations=STATEFUL_OPERATIONS,
+            auth_header=auth,
         ),
     )
 

@@ -21,6 +21,8 @@ class FuzzSettings:
     seed_origin: str = "random"  # "--fuzz-seed", "CI" or "random"
     stateful: bool = False  # --fuzz-stateful: stateful runs at a vendor too
     max_rps: float | None = None
+    # The header the run's key goes in (--auth-header): the one the auth probes drop.
+    auth_header: str = "authorization"
 
     @property
     def auth_examples(self) -> int:

@@ -44,13 +44,16 @@ def machine(fuzzer: Fuzzer, model: str) -> type[APIStateMachine]:
 
         def before_call(self, case: Case[Any]) -> None:
             if _is(case, "POST", "/chat/completions"):
-                # Creation is not under test: a fixed, cheap, stored completion.
-                case.body = {
-                    "model": model,
-                    "messages": [{"role": "user", "content": FIXTURE_PROMPT}],
-                    "store": True,
-                    "metadata": {"ucc_fuzz": "stateful"},
-                }
+                # Creation is not under test: a fixed, cheap, stored completion, with the
+                # fields the target's creates need (--create-extra).
+                case.body = fuzzer.target.settings.access.create(
+                    {
+                        "model": model,
+                        "messages": [{"role": "user", "content": FIXTURE_PROMPT}],
+                        "store": True,
+                        "metadata": {"ucc_fuzz": "stateful"},
+                    }
+                )
 
         def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
             return {"base_url": fuzzer.base_url, "headers": dict(fuzzer.headers)}

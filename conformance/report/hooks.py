@@ -26,6 +26,7 @@ from conformance.judge import TRANSCRIPT_SECTION
 from conformance.report import baseline as gate_
 from conformance.report import compliance, history, markup
 from conformance.report.profiles import assess, detect_capabilities, today
+from conformance.report.root_cause import TellCauseFirst
 from conformance.report.schema import ReportError
 from conformance.requirements import catalogue
 from conformance.run import RunState, state_of
@@ -40,6 +41,7 @@ class RunReport:
     history: Path | None
     baseline: dict[str, Any] | None
     stopped: str | None = None
+    interrupted: bool = False  # Ctrl-C (or pytest's own interruption): exit status 2
     document: dict[str, Any] | None = None
 
 
@@ -71,10 +73,14 @@ def pytest_configure(config: pytest.Config) -> None:
             baseline = gate_.load_baseline(Path(baseline_path))
         except ReportError as exc:
             raise pytest.UsageError(f"--baseline: {exc}") from None
-    config.stash[REPORT] = RunReport(
+    report = config.stash[REPORT] = RunReport(
         run_id=secrets.token_hex(8),
         history=Path(history_path) if history_path else None,
         baseline=baseline,
+    )
+    config.pluginmanager.register(Interruption(report), "conformance-interruption")
+    config.pluginmanager.register(
+        TellCauseFirst(lambda: document(config)), "conformance-root-cause"
     )
 
 
@@ -105,6 +111,9 @@ def document(config: pytest.Config) -> dict[str, Any]:
     if report.document is not None:
         return report.document
     state = _running(config)
+    if state.cleanup_interrupted and not report.interrupted:
+        report.interrupted = True  # the cases ran, but the user stopped the cleanup
+        report.stopped = "the run was interrupted during its cleanup"
     results = summarize(catalogue(), state.results)
     on = today()
     profile = state.profile
@@ -118,6 +127,7 @@ def document(config: pytest.Config) -> dict[str, Any]:
         duration=time.time() - state.started,
         results=results,
         stopped=report.stopped,
+        interrupted=report.interrupted,
         setup_failures=list(
             dict.fromkeys(c.setup_failure for c in state.results if c.setup_failure)
         ),
@@ -133,7 +143,7 @@ def document(config: pytest.Config) -> dict[str, Any]:
                 }
     if report.baseline is not None:
         changes = gate_.diff(report.baseline, doc)
-        reason = gate_.gate(changes, _failed_verdicts(config), doc) if doc["complete"] else None
+        reason = gate_.gate(changes, _failed_verdicts(config), doc)
         changes["gate"] = {"fails": reason is not None, "reason": reason}
         doc["baseline"] = changes
     if report.history is not None:
@@ -158,9 +168,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Any:
     and apply the regression gate to the exit status."""
     config = session.config
     report = config.stash.get(REPORT, None)
+    if exitstatus == pytest.ExitCode.USAGE_ERROR:
+        report = None  # a usage error leaves no report (conformance.arguments)
     if report is not None:
         if exitstatus == pytest.ExitCode.INTERRUPTED:
-            report.stopped = "the run was interrupted"
+            report.interrupted = True
+            report.stopped = report.stopped or "the run was interrupted"
         elif session.shouldfail or session.shouldstop:
             report.stopped = f"the run stopped early ({session.shouldfail or session.shouldstop})"
     result = yield
@@ -173,13 +186,38 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Any:
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if report.history is not None:
         history.append(report.history, history.record(doc))
-    if doc["complete"] and session.exitstatus in (0, 1):
-        gate = (doc.get("baseline") or {}).get("gate")
-        # Never green when unsure: a MUST that could not be judged fails the run too.
-        unsure = doc["verdict"] != "PASSED" or session.exitstatus == 1
-        failing = gate["fails"] if gate else unsure
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED if failing else pytest.ExitCode.OK
+    if not config.option.collectonly:  # --collect-only keeps pytest's 0 (NOTHING JUDGED)
+        session.exitstatus = exit_status(doc, session.exitstatus)
     return result
+
+
+def exit_status(doc: dict[str, Any], pytest_status: int) -> int:
+    """The exit status that says what the document says: 5 for a run that judged nothing, 2
+    for one that did not complete (pytest's own 1 stays for -x after a failure), else 0 only
+    when the run PASSED or the regression gate forgives what it found; never green when unsure
+    (a MUST that could not be judged fails the run too)."""
+    if doc["verdict"] == "NOTHING JUDGED" and pytest_status in (0, 1, 5):
+        return pytest.ExitCode.NO_TESTS_COLLECTED
+    if not doc["complete"]:
+        return pytest_status or pytest.ExitCode.INTERRUPTED
+    if pytest_status not in (0, 1):
+        return pytest_status
+    gate = (doc.get("baseline") or {}).get("gate")
+    failing = gate["fails"] if gate else doc["verdict"] != "PASSED" or pytest_status == 1
+    return pytest.ExitCode.TESTS_FAILED if failing else pytest.ExitCode.OK
+
+
+class Interruption:
+    """Says why pytest ended the run with exit status 2: a Ctrl-C, or pytest's own stop
+    (errors during collection). A plugin object: the hook gets no config to find the run by."""
+
+    def __init__(self, report: RunReport) -> None:
+        self.report = report
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        value = excinfo.value
+        if type(value) is not KeyboardInterrupt and str(value):
+            self.report.stopped = f"the run was interrupted ({value})"
 
 
 # --- terminal -------------------------------------------------------------------------------
@@ -192,6 +230,8 @@ COLOURS = {
     "PASS": {"green": True},
     "FAILED": {"red": True},
     "SETUP FAILED": {"red": True},
+    "INTERRUPTED": {"yellow": True},
+    "NOTHING JUDGED": {"yellow": True},
     "PASSED": {"green": True},
 }
 
@@ -214,6 +254,8 @@ def pytest_terminal_summary(
 ) -> None:
     state = state_of(config)
     if state is None or _is_worker(config) or REPORT not in config.stash:
+        return
+    if exitstatus == pytest.ExitCode.USAGE_ERROR:
         return
     doc = document(config)
     write = terminalreporter.write_line
@@ -243,8 +285,14 @@ def pytest_terminal_summary(
     write(f"target: {state.target_label}", bold=True)
     write(f"verdict: {doc['headline']}", bold=True, **COLOURS.get(doc["verdict"], {"yellow": True}))
     write(markup.cost_line(doc))
+    announced = markup.rate_limit_headers_line(doc)
+    if announced:
+        write(announced)
+    cause = doc.get("cause")
+    if cause:
+        write(f"root cause (told above, {cause['cases']} cases): {cause['summary']}", yellow=True)
     lost = markup.lost_writes_line(doc)
-    if lost:
+    if lost and (not cause or lost != cause["summary"]):
         write(lost, yellow=True)
     if state.swept:
         write(f"deleted {state.swept} completion(s) left by an earlier interrupted run")
@@ -298,9 +346,7 @@ def _baseline_lines(terminalreporter: pytest.TerminalReporter, doc: dict[str, An
     for line in gate_.lines(changes):
         terminalreporter.write_line(line)
     gate = changes["gate"]
-    if not doc["complete"]:
-        terminalreporter.write_line("gate: not applied, the run is incomplete", red=True)
-    elif gate["fails"]:
+    if gate["fails"]:
         terminalreporter.write_line(f"gate: the run FAILS: {gate['reason']}", red=True)
     else:
         terminalreporter.write_line("gate: no regression; the run passes", green=True)

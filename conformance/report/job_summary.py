@@ -1,5 +1,6 @@
 """One run's verdicts as Markdown, for a CI job summary (`$GITHUB_STEP_SUMMARY`): the headline,
-the target, the regression gate's outcome and the verdict table, from its compliance.json.
+the target, the root cause, the regression gate's outcome and the verdict table, from its
+compliance.json.
 
 GitHub renders the summary as Markdown with HTML allowed, so every text of the document goes
 through `cell`: no pipe ends a cell early, no newline ends a row, no tag or link is rendered.
@@ -29,6 +30,9 @@ def render(doc: dict[str, Any], title: str = TITLE) -> str:
     lines = [f"## {cell(title)}", "", f"**{cell(doc['headline'])}**", ""]
     lines.append(f"Target: {cell(target_label(doc))}; model {cell(str(doc['model']))}  ")
     lines.append(cell(cost_line(doc)))
+    cause = doc.get("cause")
+    if cause:
+        lines += ["", f"**Root cause** ({cause['cases']} cases): {cell(cause['summary'])}"]
     if not doc["complete"]:
         stopped = cell(str(doc["stopped"]))
         lines += ["", f"**INCOMPLETE**: {stopped}; the verdicts cover only the cases that ran"]

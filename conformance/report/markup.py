@@ -14,6 +14,9 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from conformance.access import describe
+from conformance.report.compliance import lost_writes
+
 CSS = """
 .ucc-v { font-weight: bold; padding: 1px 6px; border-radius: 3px; white-space: nowrap; }
 .ucc-v-PASS { background: #d4edda; color: #155724; }
@@ -33,8 +36,11 @@ CSS = """
 .ucc-banner-PASSED { background: #d4edda; color: #155724; border: 2px solid #28a745; }
 .ucc-banner-FAILED, .ucc-banner-ERROR, .ucc-banner-SETUP-FAILED {
   background: #f5c6cb; color: #721c24; border: 2px solid #dc3545; }
-.ucc-banner-INCONCLUSIVE { background: #ffe0b2; color: #8a4b00; border: 2px solid #fd7e14; }
+.ucc-banner-INCONCLUSIVE, .ucc-banner-INTERRUPTED, .ucc-banner-NOTHING-JUDGED {
+  background: #ffe0b2; color: #8a4b00; border: 2px solid #fd7e14; }
 .ucc-flag { color: #856404; }
+.ucc-cause { padding: 8px 14px; margin: 4px 0; border-left: 6px solid #dc3545;
+  background: #fdf0f1; }
 table.ucc { border-collapse: collapse; margin: 8px 0; }
 table.ucc th, table.ucc td { border: 1px solid #ddd; padding: 3px 6px; text-align: left;
   vertical-align: top; }
@@ -86,29 +92,7 @@ def lost_writes_line(document: dict[str, Any]) -> str | None:
     became readable: the first within 30 s (in UCC-RESP-STATUS); 12 updates never became
     visible: the first within 30 s (in UCC-META-ROUNDTRIP-RETRIEVE), 11 more on a single read
     (waits cut short after the first)"."""
-    lost = document.get("writes_never_visible") or []
-    parts = []
-    for kind, noun, verb in (
-        ("create", "new stored completion", "became readable"),
-        ("update", "update", "became visible"),
-    ):
-        mine = [w for w in lost if w["kind"] == kind]
-        if not mine:
-            continue
-        first = mine[0]
-        within = (
-            f"within {first['bound_s']:g} s"
-            if first["bound_s"] > 0
-            else "on the next read (--consistency-timeout=0)"
-        )
-        text = (
-            f"{len(mine)} {noun}{'s' if len(mine) > 1 else ''} never {verb}: "
-            f"the first {within} (in {first['requirement']})"
-        )
-        if len(mine) > 1 and first["bound_s"] > 0:
-            text += f", {len(mine) - 1} more on a single read (waits cut short after the first)"
-        parts.append(text)
-    return "; ".join(parts) or None
+    return "; ".join(lost_writes(document.get("writes_never_visible") or []).values()) or None
 
 
 def cost_line(document: dict[str, Any]) -> str:
@@ -118,14 +102,31 @@ def cost_line(document: dict[str, Any]) -> str:
         f"{document['completions_created']}"
         + (f"; slowest write to become readable: {delay:.2f} s" if delay is not None else "")
     )
-    if document.get("rate_limit_retries"):
+    if document.get("rate_limit_retries") or document.get("rate_limit_gave_up"):
         line += (
-            f"; rate-limited answers retried: {document['rate_limit_retries']} "
+            f"; rate-limited answers retried: {document.get('rate_limit_retries', 0)} "
             f"(waited {document.get('rate_limit_wait_s', 0):.1f} s)"
         )
+        if document.get("rate_limit_gave_up"):
+            line += (
+                f", {document['rate_limit_gave_up']} request(s) still rate limited when the "
+                "retry bounds ran out"
+            )
     if document.get("connection_retries"):
         line += f"; connection retries: {document['connection_retries']}"
     return line
+
+
+def rate_limit_headers_line(document: dict[str, Any]) -> str | None:
+    """The rate limits the target announced, as it last did ("x-ratelimit-* last seen:
+    limit-requests 60, remaining-requests 59, reset-requests 1s"); None when it sent none."""
+    headers = document.get("rate_limit_headers") or {}
+    if not headers:
+        return None
+    shown = ", ".join(
+        f"{name.removeprefix('x-ratelimit-')} {value}" for name, value in sorted(headers.items())
+    )
+    return f"x-ratelimit-* last seen: {shown}"
 
 
 # pytest-html puts its Environment table first; the verdicts matter more, so it goes last.
@@ -166,6 +167,8 @@ def environment() -> jinja2.Environment:
         detail=detail,
         target_label=target_label,
         cost_line=cost_line,
+        access_lines=describe,
+        rate_limit_headers_line=rate_limit_headers_line,
     )
     return env
 

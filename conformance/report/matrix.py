@@ -86,10 +86,13 @@ def score(doc: dict[str, Any]) -> str:
 
 def standing(doc: dict[str, Any]) -> str:
     """The score cell's colour: PASS only when every MUST that ran passed (or is a known
-    deviation) and nothing broke; FAIL when something failed or broke; INCONCLUSIVE (amber)
-    when a MUST could not be judged. A document without a run verdict is judged from its rows."""
+    deviation) and nothing broke; INCONCLUSIVE (amber) when the run was interrupted or judged
+    nothing, whatever it found before; FAIL when something failed or broke; INCONCLUSIVE when a
+    MUST could not be judged. A document without a run verdict is judged from its rows."""
     verdicts = {r["verdict"] for r in doc["requirements"]}
     must = {r["verdict"] for r in doc["requirements"] if r["level"] == "MUST"}
+    if doc.get("verdict") in ("INTERRUPTED", "NOTHING JUDGED"):
+        return "INCONCLUSIVE"
     if doc.get("verdict") in ("FAILED", "ERROR", "SETUP FAILED") or verdicts & {"FAIL", "ERROR"}:
         return "FAIL"
     if doc.get("verdict") == "INCONCLUSIVE" or "INCONCLUSIVE" in must:
@@ -141,7 +144,7 @@ def _badge(column: Column) -> str:
         return quote(text.replace("-", "--").replace("_", "__"), safe="")
 
     colours = {"FAIL": "red", "INCONCLUSIVE": "orange", "PASS": "brightgreen"}
-    colour = "lightgrey" if not column.doc["complete"] else colours[standing(column.doc)]
+    colour = colours[standing(column.doc)]
     url = f"https://img.shields.io/badge/{field(column.label)}-{field(score(column.doc))}-{colour}"
     return f"![{_md(column.label)}: {_md(score(column.doc))}]({url})"
 

@@ -1,7 +1,9 @@
 """Vendor profiles (profiles/<vendor>.toml): a vendor's settings and its known deviations.
 
-A profile names the target (base URL, model), the optional capabilities the vendor says it
-offers (`list`, `delete`) and the requirements it knowingly breaks, each with a reason, a link
+A profile names the target (base URL, model), how its requests reach it (`auth_header`, the
+`[headers]` and `[query]` every request carries, the `[create_extra]` fields of every create;
+conformance.access), the optional capabilities the vendor says it offers (`list`, `delete`)
+and the requirements it knowingly breaks, each with a reason, a link
 and an expiry date. A known deviation turns its requirement's FAIL or WARN into XFAIL, which
 does not fail the run, until the day after it expires. The end of the run checks the profile
 against what was seen: a deviation that now passes (XPASS), an expired one, a declared
@@ -17,13 +19,24 @@ usage error.
 from __future__ import annotations
 
 import hashlib
+import os
 import tomllib
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from conformance.access import (
+    Extra,
+    parse_auth_header,
+    parse_create_extra,
+    parse_header,
+    parse_query,
+    says_secret,
+)
 from conformance.requirements import Level, Requirement
 from conformance.verdicts import RequirementResult, Verdict
 
@@ -34,7 +47,17 @@ CAPABILITIES = {
     "list": "GET /chat/completions, listing stored completions (filtered by metadata)",
     "delete": "DELETE /chat/completions/{completion_id}",
 }
-_KEYS = {"name", "base_url", "model", "capabilities", "deviation"}
+_KEYS = {
+    "name",
+    "base_url",
+    "model",
+    "capabilities",
+    "deviation",
+    "auth_header",
+    "headers",
+    "query",
+    "create_extra",
+}
 _DEVIATION_KEYS = {"requirement", "reason", "link", "expires"}
 
 
@@ -66,6 +89,22 @@ class Profile:
     model: str | None = None
     capabilities: frozenset[str] | None = None  # None: the profile declares none
     deviations: tuple[Deviation, ...] = ()
+    auth_header: str | None = None
+    headers: tuple[Extra, ...] = ()
+    query: tuple[Extra, ...] = ()
+    create_extra: Mapping[str, Any] | None = field(default=None)
+
+    def option_values(self) -> dict[str, Any]:
+        """The profile's values of the options (conformance.options), by destination: they
+        rank below the command line and the environment."""
+        return {
+            "base_url": self.base_url,
+            "model": self.model,
+            "auth_header": self.auth_header,
+            "header": self.headers,
+            "query": self.query,
+            "create_extra": self.create_extra,
+        }
 
     def deviation(self, requirement: str) -> Deviation | None:
         return next((d for d in self.deviations if d.requirement == requirement), None)
@@ -110,14 +149,68 @@ def load_profile(path: Path, catalogue: Mapping[str, Requirement]) -> Profile:
     twice = sorted({rid for rid in seen if seen.count(rid) > 1})
     if twice:
         raise ProfileError(f"{where}: {', '.join(twice)} listed as a deviation more than once")
-    return Profile(
-        name=_text(where, data, "name", required=False) or path.stem,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        base_url=_text(where, data, "base_url", required=False),
-        model=_text(where, data, "model", required=False),
-        capabilities=frozenset(capabilities) if capabilities is not None else None,
-        deviations=tuple(deviations),
-    )
+    auth_header = _text(where, data, "auth_header", required=False)
+    try:
+        return Profile(
+            name=_text(where, data, "name", required=False) or path.stem,
+            sha256=hashlib.sha256(raw).hexdigest(),
+            base_url=_text(where, data, "base_url", required=False),
+            model=_text(where, data, "model", required=False),
+            capabilities=frozenset(capabilities) if capabilities is not None else None,
+            deviations=tuple(deviations),
+            auth_header=parse_auth_header(auth_header, f"{where}: auth_header")
+            if auth_header
+            else None,
+            headers=_extras(where, data, "headers"),
+            query=_extras(where, data, "query"),
+            create_extra=_create_extra(where, data),
+        )
+    except pytest.UsageError as exc:
+        raise ProfileError(str(exc)) from None
+
+
+def _extras(where: str, data: Mapping[str, Any], table: str) -> tuple[Extra, ...]:
+    """The `[headers]` or `[query]` table: `name = "value"`, or `name = { env = "VAR" }` for
+    a secret, read from that environment variable (a profile never holds a secret value)."""
+    entries = data.get(table, {})
+    if not isinstance(entries, dict):
+        raise ProfileError(f"{where}: {table} must be a table ([{table}])")
+    found = []
+    for name, spec in entries.items():
+        source = f"{where}: {table} {name}"
+        if isinstance(spec, dict):
+            variable = spec.get("env")
+            if set(spec) != {"env"} or not isinstance(variable, str) or not variable:
+                raise ProfileError(f'{source} must be "value" or {{ env = "VARIABLE" }}')
+            value = os.environ.get(variable)
+            if not value:
+                raise ProfileError(f"{source}: the environment variable {variable} is not set")
+        elif isinstance(spec, str):
+            if says_secret(name):
+                raise ProfileError(
+                    f"{source}: its name says it holds a secret, and a profile never does: "
+                    f'name the environment variable that holds it, {name} = {{ env = "VAR" }}'
+                )
+            variable, value = None, spec
+        else:
+            raise ProfileError(f'{source} must be "value" or {{ env = "VARIABLE" }}')
+        if table == "query":
+            extra = parse_query(f"{name}={value}", source)
+        else:
+            extra = parse_header(f"{name}:{value}", source, secret=variable is not None)
+        if variable is not None:
+            extra = Extra(extra.name, extra.value, secret=True, variable=variable)
+        found.append(extra)
+    return tuple(found)
+
+
+def _create_extra(where: str, data: Mapping[str, Any]) -> dict[str, Any] | None:
+    extra = data.get("create_extra")
+    if extra is None:
+        return None
+    if not isinstance(extra, dict):
+        raise ProfileError(f"{where}: create_extra must be a table ([create_extra])")
+    return parse_create_extra(extra, f"{where}: create_extra")
 
 
 def _known(names: Any) -> str:

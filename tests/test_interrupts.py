@@ -1,0 +1,194 @@
+"""A run that did not complete, or judged nothing, never reads as PASSED; an interrupted run
+still cleans up, and the ledger keeps whatever it could not delete.
+
+The interrupt is a real SIGINT to a real `python -m conformance` process, sent while the run
+waits for an update a lagging store has not made visible yet.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.client import Client
+from conformance.collection import CASES_DIR
+from conformance.interrupts import deferred
+from conformance.reference import BackgroundServer, ReferenceApi
+from conformance.reference.store import Record, Store
+from conformance.report import job_summary, matrix
+from conformance.report.schema import problems
+from tests.conftest import API_KEY, OTHER_KEY, SuiteRun
+from tests.test_plugin import ledger_entries, listed, vendor_args
+from tests.test_report_compliance import InterruptAfterThree
+from tests.test_report_matrix import document
+
+ROOT = Path(__file__).resolve().parents[1]
+BOUND = 60.0  # seconds any step of the subprocess may take: a hang fails, never a slow run
+
+
+class LagsAfterThreeUpdates(ReferenceApi):
+    """The first three updates are visible at once, later ones only after a minute: the run
+    judges a few requirements, then waits on a write; `lagging` is set when it starts to."""
+
+    def __init__(self, keys: Mapping[str, str], store: Store | None = None) -> None:
+        super().__init__(keys, store)
+        self.updates = 0
+        self.lagging = threading.Event()
+
+    def update(self, tenant: str, completion_id: str, body: Any) -> Record:
+        self.updates += 1
+        if self.updates == 4:
+            self.store.update_delay = 60.0
+            self.lagging.set()
+        return super().update(tenant, completion_id, body)
+
+
+def test_sigint_mid_run_is_interrupted_everywhere_and_still_cleans_up(tmp_path: Path) -> None:
+    api = LagsAfterThreeUpdates({API_KEY: "suite", OTHER_KEY: "other"})
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps(document("http://127.0.0.1:1/v1")), "utf-8")
+    reports = tmp_path / "reports"
+    with BackgroundServer(api.app(), log_level="critical") as server:
+        command = [
+            sys.executable,
+            "-m",
+            "conformance",
+            *vendor_args(server, "--model=m", f"--second-api-key={OTHER_KEY}"),
+            "--consistency-timeout=30",
+            "--no-fuzz",
+            f"--reports-dir={reports}",
+            f"--baseline={baseline}",
+        ]
+        env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
+        with subprocess.Popen(
+            command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        ) as run:
+            try:
+                assert api.lagging.wait(BOUND), "the run never reached a lagging update"
+                run.send_signal(signal.SIGINT)
+                out, _ = run.communicate(timeout=BOUND)
+            finally:
+                run.kill()
+        left = listed(server)
+    text = out.decode("utf-8", "replace")
+    assert run.returncode == pytest.ExitCode.INTERRUPTED, text[-3000:]
+    doc = json.loads((reports / "compliance.json").read_text("utf-8"))
+    assert problems(doc) == []
+    assert doc["verdict"] == "INTERRUPTED" and doc["complete"] is False
+    assert doc["headline"].startswith("INTERRUPTED: the run was interrupted; before it: ")
+    judged = [r["id"] for r in doc["requirements"] if r["verdict"] == "PASS"]
+    assert judged, "the run judged requirements before the interrupt, and says which"
+    assert f"verdict: {doc['headline']}" in text
+    page = (reports / "report.html").read_text("utf-8")
+    assert "class='ucc-banner ucc-banner-INTERRUPTED' id='run-verdict'" in page
+    assert f"**{job_summary.cell(doc['headline'])}**" in job_summary.render(doc)
+    assert matrix.standing(doc) == "INCONCLUSIVE"  # amber
+    gate = doc["baseline"]["gate"]
+    assert gate["fails"] is True and "INTERRUPTED" in gate["reason"]
+    # The cleanup ran after the interrupt: nothing the run created is left, nor in the ledger.
+    assert "interrupted: cleaning up what the run created" in text
+    assert "cleanup: deleted the " in text
+    assert left == []
+    assert ledger_entries(SuiteRun(None, reports)) == []  # type: ignore[arg-type]
+
+
+class RefusesToBeInterruptedTwice:
+    """A second Ctrl-C, during the cleanup: the first DELETE raises KeyboardInterrupt (as the
+    signal handler does wherever the run is). The cases of `-m limits` delete nothing, so the
+    first DELETE is the cleanup's."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        def interrupted(*args: Any, **kwargs: Any) -> Any:
+            raise KeyboardInterrupt
+
+        from conformance.run import state_of
+
+        state = state_of(session.config)
+        assert state is not None and state.target is not None
+        state.target.client.delete = interrupted  # type: ignore[method-assign]
+
+
+def test_second_interrupt_skips_the_cleanup_saying_so_and_the_ledger_keeps_the_ids(
+    serve: Callable[..., BackgroundServer], pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    server = serve()
+    reports = tmp_path / "reports"
+    result = pytester.runpytest_inprocess(
+        str(CASES_DIR),
+        f"--reports-dir={reports}",
+        "--no-fuzz",
+        "-m",
+        "limits",
+        *vendor_args(server, "--model=m"),
+        plugins=[RefusesToBeInterruptedTwice(), InterruptAfterThree()],
+        no_reraise_ctrlc=True,
+    )
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    out = str(result.stdout)
+    assert "cleanup SKIPPED (interrupted): the ids not deleted stay in " in out
+    doc = json.loads((reports / "compliance.json").read_text("utf-8"))
+    assert doc["verdict"] == "INTERRUPTED"
+    kept = {entry["id"] for entry in ledger_entries(SuiteRun(result, reports))}
+    assert kept and kept == set(listed(server))  # every completion left is in the ledger
+
+
+def test_run_that_selects_nothing_judges_nothing_and_exits_5(
+    run_suite: Callable[..., SuiteRun],
+) -> None:
+    run = run_suite("-k", "nomatchxyz")
+    assert run.result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    doc = run.compliance
+    assert problems(doc) == []
+    assert doc["verdict"] == "NOTHING JUDGED"
+    assert doc["headline"].startswith("NOTHING JUDGED: no selected case judged a requirement; ")
+    assert f"verdict: {doc['headline']}" in run.result.stdout.lines
+    assert matrix.standing(doc) == "INCONCLUSIVE"
+
+
+def test_ctrl_c_is_held_until_the_block_is_done() -> None:
+    """Between a create's answer and its ledger entry a Ctrl-C must wait; it is delivered as
+    a KeyboardInterrupt right after, and a second one inside the block is not held."""
+    done = []
+    with pytest.raises(KeyboardInterrupt), deferred():
+        signal.raise_signal(signal.SIGINT)
+        done.append("the block went on")
+    assert done == ["the block went on"]
+    with pytest.raises(KeyboardInterrupt), deferred():
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
+        done.append("not reached")
+    assert done == ["the block went on"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ledger_lists_the_completion_before_the_create_returns(
+    serve: Callable[..., BackgroundServer], tmp_path: Path
+) -> None:
+    """The id is in the ledger by the time anything else can happen to the run."""
+    from conformance.settings import Settings
+    from conformance.target import Target
+    from conformance.transcript import Redactor
+
+    server = serve()
+    ledger = tmp_path / "created-completions.json"
+    settings = Settings(base_url=server.base_url, api_key=API_KEY, model="m", ledger=ledger)
+    target = Target(settings, Redactor())
+    created = target.stored()
+    entries = json.loads(ledger.read_text("utf-8"))["completions"]
+    assert entries == [{"base_url": server.base_url, "id": created.id}]
+    assert not list(tmp_path.glob("*.tmp"))
+    target.cleanup()
+    assert not ledger.exists()
+    client = Client(server.base_url, API_KEY)
+    assert client.retrieve(created.id).status == 404
+    client.close()
