@@ -93,6 +93,15 @@ class Tracked:
     # what an invalid or extended body did is for the cases that send one to judge.
     last_plain: bool = True
     exclusive: bool = True  # False: another process writes it too (xdist, --completion-id)
+    # Every map it was seen holding or expected to hold: a read showing one of them again is a
+    # lagging replica or cache, not what the updates made of it.
+    earlier: list[dict[str, Any]] = field(default_factory=list)
+
+    def remember(self, states: list[Candidate] | None, *shown: Any) -> None:
+        for metadata in [*(c.metadata for c in states or ()), *shown]:
+            if isinstance(metadata, dict) and metadata not in self.earlier:
+                self.earlier.append(dict(metadata))
+        del self.earlier[:-MAX_EARLIER]
 
 
 @dataclass(frozen=True)
@@ -173,10 +182,12 @@ def as_written(look: Look) -> str | None:
     if not tracked.exclusive or sent is None or not holds(metadata, sent):
         return None  # not (yet) the state after the last update: the waits judge staleness
     states = tracked.states
+    matching = [c for c in states or () if c.metadata == metadata]
+    if not matching and metadata in tracked.earlier:
+        return None  # an earlier state again, holding the same pairs: a read that lags
     tracked.states = [Candidate(dict(metadata), _rules(look.rule))]
     if states is None:
         return None  # nothing known to compare with: this read is the state from now on
-    matching = [c for c in states if c.metadata == metadata]
     if matching:
         rules = frozenset().union(*(c.rules for c in matching))
         tracked.states = [Candidate(dict(metadata), rules)]
@@ -235,6 +246,20 @@ def either(states: list[Candidate] | None) -> list[Candidate] | None:
     if states is None:
         return None
     return _unique([*states, *(Candidate({}, c.rules) for c in states)])
+
+
+# Beyond this many maps the stored metadata may be, it is taken as unknown until a read shows
+# the next update (writes of unknown outcome each double them).
+MAX_CANDIDATES: Final = 8
+# The earlier maps kept per completion, to tell a lagging read from a new state.
+MAX_EARLIER: Final = 64
+
+
+def _bounded(candidates: list[Candidate] | None) -> list[Candidate] | None:
+    if candidates is None:
+        return None
+    unique = _unique(candidates)
+    return unique if len(unique) <= MAX_CANDIDATES else None
 
 
 def _unique(candidates: list[Candidate]) -> list[Candidate]:
@@ -310,6 +335,7 @@ class Invariants:
             self.tracked.pop(tracked.id, None)
 
     def _on_update(self, tracked: Tracked, exchange: Exchange) -> None:
+        tracked.remember(tracked.states)
         status = exchange.status
         if status is not None and 400 <= status < 500:
             return  # refused: nothing changed (the cases judge that it did not)
@@ -323,17 +349,17 @@ class Invariants:
             tracked.states = (
                 None
                 if tracked.states is None or landed is None
-                else _unique([*tracked.states, *landed])
+                else _bounded([*tracked.states, *landed])
             )
             tracked.last_sent = None
             return
         self.written.add(tracked.id)
         self.writes_judged += 1
         if pairs is not None:
-            tracked.states = after_update(tracked.states, pairs, self.rule)
+            tracked.states = _bounded(after_update(tracked.states, pairs, self.rule))
             tracked.last_sent = pairs or None
         elif has_metadata and metadata is None:
-            tracked.states, tracked.last_sent = either(tracked.states), None
+            tracked.states, tracked.last_sent = _bounded(either(tracked.states)), None
         else:
             tracked.states, tracked.last_sent = None, None  # an invalid update accepted
         tracked.last_write = exchange
@@ -384,6 +410,8 @@ class Invariants:
                     )
                 )
         self._learn_rule(tracked, view)
+        if view in (RETRIEVE, LIST):
+            tracked.remember(None, metadata_of(shown_))
 
     def found(self, requirement: str, message: str, exchanges: tuple[Exchange, ...]) -> None:
         """A finding a case made itself (a view that never caught up)."""
@@ -412,6 +440,13 @@ class Invariants:
             if not any(id(e) in self.told for e in (*f.exchanges, f.write) if e is not None)
         ]
         self.pending = []
+
+    def leftovers(self, requirements: set[str]) -> list[Finding]:
+        """What was found under `requirements` and not taken (by a sweep case) yet."""
+        left = [f for f in (*self.findings, *self.pending) if f.requirement in requirements]
+        self.findings = [f for f in self.findings if f.requirement not in requirements]
+        self.pending = [f for f in self.pending if f.requirement not in requirements]
+        return left
 
     def take(self, requirement: str, *, this_case_only: bool = False) -> list[Finding]:
         """The findings of `requirement` (of the running case only, or all kept so far and

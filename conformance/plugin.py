@@ -88,6 +88,7 @@ def pytest_testnodedown(node: Any, error: object) -> None:
     if state is not None and output is not None:
         state.worker_totals.append(output["totals"])
         state.cleanup_notes += output["cleanup_notes"]
+        state.add_late_findings(output["late_findings"])
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -263,10 +264,25 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if state is None or state.target is None:
         return
     state.cleanup_notes = cleanup(session.config, state, exitstatus)
+    late = state.late_findings()
     if hasattr(session.config, "workeroutput"):
         session.config.workeroutput["conformance"] = {
             "totals": state.target.totals(),
             "cleanup_notes": state.cleanup_notes,
+            "late_findings": late,
+        }
+    else:
+        state.add_late_findings(late)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The invariants whose sweep case runs: what they find late is told for those only."""
+    state = state_of(session.config)
+    if state is not None:
+        state.sweeping = {
+            requirement.id
+            for item in session.items
+            if item.get_closest_marker("sweep") and (requirement := requirement_of(item))
         }
 
 

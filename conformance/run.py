@@ -27,7 +27,7 @@ from conformance.requirements import Requirement, catalogue
 from conformance.settings import Settings, resolve_settings
 from conformance.target import Target
 from conformance.transcript import Frame, Redactor, failure_text
-from conformance.verdicts import CaseResult, Verdict
+from conformance.verdicts import CaseResult, Outcome, Verdict, case_verdict
 
 
 @dataclass
@@ -49,6 +49,8 @@ class RunState:
     worker_totals: list[dict[str, Any]] = field(default_factory=list)
     watch: Watch = field(default_factory=Watch)  # what explains failures (conformance.causes)
     told: set[Cause] = field(default_factory=set)  # causes whose text a report carries
+    # Invariants whose sweep case the run selected (conformance/cases/test_invariants.py).
+    sweeping: set[str] = field(default_factory=set)
 
     def totals(self) -> dict[str, Any]:
         """What the run cost, over this process and every xdist worker."""
@@ -124,6 +126,42 @@ class RunState:
             told = Frame("ROOT CAUSE", TITLES[explained.cause], explained.shown)
             report.user_properties.append(("cause_text", failure_text(told, self.redact, bodies)))
 
+    def late_findings(self) -> list[dict[str, str]]:
+        """What the invariants found that no sweep case told (found after it ran, or, under
+        xdist, in a process it did not run in), for the selected ones: JSON-ready, redacted."""
+        if self.target is None:
+            return []
+        bodies = self.reports_dir / "bodies"
+        late = []
+        for finding in self.target.invariants.leftovers(self.sweeping):
+            requirement = catalogue()[finding.requirement]
+            where = f" (in {finding.nodeid})" if finding.nodeid else " (outside any case)"
+            frame = Frame(requirement.headline(), finding.message + where, finding.exchanges)
+            late.append(
+                {
+                    "requirement": finding.requirement,
+                    "nodeid": f"{LATE_PREFIX}{finding.nodeid or 'the run'}",
+                    "message": self.redact(finding.message + where),
+                    "transcript": failure_text(frame, self.redact, bodies),
+                }
+            )
+        return late
+
+    def add_late_findings(self, late: list[dict[str, str]]) -> None:
+        """Each late finding as a failing case of its invariant's requirement."""
+        for found in late:
+            level = catalogue()[found["requirement"]].level
+            verdict = case_verdict(level, Outcome.VIOLATED, strict=self.settings.strict)
+            self.results.append(
+                CaseResult(
+                    nodeid=found["nodeid"],
+                    requirement=found["requirement"],
+                    verdict=verdict,
+                    message=found["message"],
+                    transcript=found["transcript"],
+                )
+            )
+
     def redact_report(self, report: pytest.TestReport) -> None:
         """Defence in depth: no secret survives in a report, whatever produced the text."""
         if report.longrepr is not None and not isinstance(report.longrepr, tuple):
@@ -136,6 +174,8 @@ class RunState:
 # What a root cause can explain: the target's failures and what could not be judged (a
 # setup failure is told once its own way; a suite error is never the target's doing).
 EXPLAINED = frozenset({Verdict.FAIL, Verdict.WARN, Verdict.INCONCLUSIVE})
+# The node ID of a case result that tells a finding no sweep case told.
+LATE_PREFIX = "invariant, found after its sweep: "
 STATE = pytest.StashKey[RunState]()
 # The categories pytest counts the suite's cases in besides its own outcomes (the terminal's
 # summary line, and report.html's), with their letter and word.

@@ -29,7 +29,7 @@ from conformance.report.profiles import assess, detect_capabilities, today
 from conformance.report.root_cause import TellCauseFirst
 from conformance.report.schema import ReportError
 from conformance.requirements import catalogue
-from conformance.run import RunState, state_of
+from conformance.run import LATE_PREFIX, RunState, state_of
 from conformance.verdicts import CaseResult, summarize, waive
 
 
@@ -273,6 +273,14 @@ def pytest_terminal_summary(
         "INCONCLUSIVE: cases that could not be judged",
         lambda r: dict(r.sections).get(TRANSCRIPT_SECTION),
     )
+    late = [c for c in state.results if c.nodeid.startswith(LATE_PREFIX) and c.transcript]
+    if late:
+        terminalreporter.write_sep(
+            "=", "FAIL: invariants broken after their sweep case ran", red=True
+        )
+        for case in late:
+            terminalreporter.write_sep("_", case.nodeid, red=True)
+            write(case.transcript or "")
     for failure in doc["setup_failures"]:
         terminalreporter.write_sep("=", "SETUP FAILED: no requirement was judged", red=True)
         write(failure["transcript"])
