@@ -1,3 +1,3 @@
 """Conformance suite for OpenAI-compatible "Update chat completion" endpoints."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -85,7 +85,7 @@ CLASSES: Final = (
     CharClass("template syntax", "{{x}}{%x%}${x}<%=x%>#{x}"),
     CharClass("JSON path syntax", "$.a[0]..*"),
     CharClass("dotted and bracketed paths", "a.b[0][c]"),
-    CharClass("key-value separators", ":;=,|"),
+    CharClass("key-value and address separators", ":;=,|@"),
     CharClass("JavaScript object keys", "__proto__"),
     CharClass("HTML and XML markup", "<a>&amp;</a>"),
 )

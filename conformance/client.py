@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 
@@ -263,8 +263,9 @@ class Client:
         self.retries = 0
         self.rate_limits = RateLimitPolicy()
         self.rate_limit_headers: dict[str, str] = {}  # the last x-ratelimit-* values seen
-        self.broken: str | None = None
-        self._unanswered = 0
+        # Breakers by operation ("POST /chat/completions/{id}"): the error that tripped each.
+        self.broken: dict[str, str] = {}
+        self._unanswered: dict[str, int] = {}
         self._seq = itertools.count(1)
         self.journal: list[Exchange] | None = None
         # Called with every exchange `send` returns: the run's record of what it wrote and read.
@@ -389,8 +390,10 @@ class Client:
         )
         if self.journal is not None:
             self.journal.append(exchange)
-        if self.broken is not None:
-            exchange.error = f"not sent: the target stopped answering earlier ({self.broken})"
+        tripped = self.broken.get(operation(request.method, exchange.url, self.base_url))
+        tripped = tripped or self.broken.get(ANY_OPERATION)
+        if tripped is not None:
+            exchange.error = f"not sent: the target stopped answering earlier ({tripped})"
             return exchange
         self.requests_sent += 1
         started = time.monotonic()
@@ -417,15 +420,21 @@ class Client:
         return exchange
 
     def _watch(self, exchange: Exchange) -> None:
-        """Trip the breaker after consecutive unanswered requests: a target that stopped
+        """Trip a breaker after consecutive unanswered requests: a target that stopped
         answering fails the rest of the run fast, with the same cause, instead of making every
-        remaining request wait out its own timeout."""
-        unanswered = exchange.error is not None and exchange.error.startswith(
-            ("no answer", "no complete answer", "could not connect")
+        remaining request wait out its own timeout. By operation: a target that hangs on
+        updates but answers reads stops costing the timeout on updates, though the reads in
+        between are answered; one nobody can connect to stops everything."""
+        error = exchange.error or ""
+        op = (
+            ANY_OPERATION
+            if error.startswith("could not connect")
+            else operation(exchange.method, exchange.url, self.base_url)
         )
-        self._unanswered = self._unanswered + 1 if unanswered else 0
-        if self._unanswered >= BREAKER_THRESHOLD and exchange.error is not None:
-            self.broken = exchange.error
+        unanswered = error.startswith(("no answer", "no complete answer", "could not connect"))
+        self._unanswered[op] = self._unanswered.get(op, 0) + 1 if unanswered else 0
+        if self._unanswered[op] >= BREAKER_THRESHOLD:
+            self.broken.setdefault(op, error)
 
     def _exchange(self, request: httpx.Request, exchange: Exchange, deadline: float) -> None:
         response = self._http.send(request, stream=True)
@@ -466,6 +475,18 @@ class Client:
 
     def list(self, params: dict[str, str]) -> Exchange:
         return self.send("GET", "/chat/completions", params=params)
+
+
+ANY_OPERATION: Final = "any request"
+
+
+def operation(method: str, url: str, base_url: str) -> str:
+    """The operation of a request, its completion id left out: "POST /chat/completions/{id}"."""
+    path = urlsplit(url).path[len(urlsplit(base_url).path) :]
+    parts = path.strip("/").split("/")
+    if len(parts) >= 3 and parts[:2] == ["chat", "completions"]:
+        parts[2] = "{id}"
+    return f"{method} /{'/'.join(parts)}"
 
 
 def completion_path(completion_id: str) -> str:

@@ -23,6 +23,7 @@ import pytest
 
 from conformance.classes import CLASSES, CharClass
 from conformance.client import Client, Exchange, encode_json
+from conformance.countings import over
 from conformance.failures import ConformanceFailure, Inconclusive
 from conformance.invariants import Rule
 from conformance.jsontext import as_json
@@ -268,6 +269,17 @@ def read_back_batch(
         expect_batch_held(sent, metadata, failure.exchanges, "later retrieve")
 
 
+def _counted_otherwise(key: str, value: str) -> str:
+    """', over the limit as N UTF-8 bytes, ...' when the pair is, under another counting."""
+    longer = {
+        **over(key, MAX_KEY),
+        **{f"{k} (value)": n for k, n in over(value, MAX_VALUE).items()},
+    }
+    if not longer:
+        return ""
+    return ", over the limits counted as " + ", ".join(f"{n} {name}" for name, n in longer.items())
+
+
 def expect_accepted_or_refused(exchange: Exchange, sent: Mapping[str, str]) -> bool:
     """For a value the page lets a target refuse: True when accepted (200), False when
     refused with a 4xx; anything else (a 5xx, no answer) is a failure naming the mechanism."""
@@ -298,7 +310,9 @@ def explain_refused_batch(
             "stored map past 16 pairs (UCC-INFO-MERGE-SEMANTICS)"
         )
     named = "; ".join(
-        explain_refusal(key, sent[key]) + (f" [{CARRIES[key]}]" if key in CARRIES else "")
+        explain_refusal(key, sent[key])
+        + (f" [{CARRIES[key]}]" if key in CARRIES else "")
+        + _counted_otherwise(key, sent[key])
         for key, _ in singled[:4]
     )
     return ConformanceFailure(

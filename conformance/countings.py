@@ -77,9 +77,16 @@ _HEAVY_CYCLE: Final = '\u00e9\u65e5"\\\ufb01\ud55c\t\U0001d11e'
 _LIGHT_CYCLE: Final = "e\u0301\r\n\u200b"
 
 
-def heavy(length: int, start: int = 0) -> str:
-    """`length` characters, each longer than one under some counting of MORE."""
-    cycle = _HEAVY_CYCLE[start % len(_HEAVY_CYCLE) :] + _HEAVY_CYCLE[: start % len(_HEAVY_CYCLE)]
+# The same without ASCII: heavier under every counting of MORE but the JSON-escaped text (the
+# largest update: a quote, a backslash or a tab is the limit cases' and the round trip's).
+_WIDE_CYCLE: Final = "\u00e9\u65e5\ufb01\ud55c\U0001d11e"
+
+
+def heavy(length: int, start: int = 0, *, ascii_too: bool = True) -> str:
+    """`length` characters, each longer than one under some counting of MORE (with
+    `ascii_too` False, no ASCII character: not the JSON escapes)."""
+    base = _HEAVY_CYCLE if ascii_too else _WIDE_CYCLE
+    cycle = base[start % len(base) :] + base[: start % len(base)]
     return (cycle * (length // len(cycle) + 1))[:length]
 
 

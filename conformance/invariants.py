@@ -183,8 +183,8 @@ def as_written(look: Look) -> str | None:
         return None  # not (yet) the state after the last update: the waits judge staleness
     states = tracked.states
     matching = [c for c in states or () if c.metadata == metadata]
-    if not matching and metadata in tracked.earlier:
-        return None  # an earlier state again, holding the same pairs: a read that lags
+    if metadata in tracked.earlier and (not matching or len(states or ()) > 1):
+        return None  # an earlier state again, holding the same pairs: maybe a read that lags
     tracked.states = [Candidate(dict(metadata), _rules(look.rule))]
     if states is None:
         return None  # nothing known to compare with: this read is the state from now on
@@ -343,8 +343,9 @@ class Invariants:
         has_metadata = isinstance(body, dict) and "metadata" in body
         metadata = body.get("metadata") if isinstance(body, dict) else None
         pairs = _string_map(metadata)
-        if status is None or not 200 <= status < 300:
-            # No answer, or a 5xx: the update may or may not have landed.
+        answer = exchange.json_object()
+        if status is None or not 200 <= status < 300 or answer is None:
+            # No answer, a 5xx, or a 2xx that is no object: it may or may not have landed.
             landed = after_update(tracked.states, pairs, self.rule) if pairs is not None else None
             tracked.states = (
                 None
@@ -366,8 +367,7 @@ class Invariants:
         tracked.last_plain = (
             isinstance(body, dict) and set(body) == {"metadata"} and is_valid_metadata(metadata)
         )
-        answer = exchange.json_object()
-        if answer is not None and answer.get("id") == tracked.id:
+        if answer.get("id") == tracked.id:
             self._look(tracked, ANSWER, answer, exchange)
         if not tracked.last_plain:
             # What else such a body changed is the case's that sent it to judge (fields

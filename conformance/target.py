@@ -25,7 +25,7 @@ from conformance.failures import Inconclusive, SetupFailed
 from conformance.interrupts import deferred
 from conformance.invariants import AS_WRITTEN, LIST, MESSAGES, Invariants, Tracked
 from conformance.jsontext import as_json
-from conformance.reads import Reads, entry_in, metadata_of
+from conformance.reads import Reads, entry_in, holds, metadata_of
 from conformance.samples import RUN_KEY
 from conformance.settings import Settings
 from conformance.transcript import Redactor
@@ -171,21 +171,21 @@ class Target:
             sent, write = tracked.last_sent, tracked.last_write
             if sent is None or write is None or not tracked.exclusive:
                 continue
+            # Judged against retrieve: a write retrieve does not show either (one that never
+            # landed, a value changed on the way) is the round trip's to tell.
+            read = self.client.retrieve(tracked.id)
+            body = read.json_object() if read.status == 200 else None
+            if body is None or not holds(metadata_of(body), sent):
+                continue
             query = self.list_query(tracked)
             waited = self.consistency.wait(
                 lambda q=query: self.client.list(q),  # type: ignore[misc]
                 self.reads.listed(tracked.id, sent, write),
                 kind=None,
-                bound=self.consistency.bound,
+                bound=self.consistency.bound_for(Kind.UPDATE),
             )
             entry = entry_in(waited.exchange, tracked.id)
-            if waited.ready or entry is None:
-                continue
-            # The list is judged against retrieve: a state every view shows (a write that never
-            # landed, a value changed on the way) is the round trip's to tell.
-            read = self.client.retrieve(tracked.id)
-            body = read.json_object() if read.status == 200 else None
-            if body is None or metadata_of(body) == metadata_of(entry):
+            if waited.ready or entry is None or metadata_of(entry) == metadata_of(body):
                 continue
             late = f" {waited.bound:g} s after the update" if waited.timed_out else ""
             self.invariants.found(

@@ -11,7 +11,7 @@ import hashlib
 import pytest
 
 from conformance import __version__, cli
-from conformance.requirements import CATALOGUE_PATH, catalogue
+from conformance.requirements import CATALOGUE_PATH, catalogue, catalogue_version
 
 
 def test_help_lists_the_suite_options_first(capsys: pytest.CaptureFixture[str]) -> None:
@@ -48,5 +48,6 @@ def test_version_names_the_suite_and_the_catalogue_it_judges_by(
     digest = hashlib.sha256(CATALOGUE_PATH.read_bytes()).hexdigest()
     assert lines == [
         f"ucc-conformance {__version__}",
-        f"requirement catalogue: version 1, sha256 {digest} ({len(catalogue())} requirements)",
+        f"requirement catalogue: version {catalogue_version()}, sha256 {digest} "
+        f"({len(catalogue())} requirements)",
     ]

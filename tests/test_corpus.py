@@ -16,10 +16,12 @@ from typing import Any
 
 import pytest
 
-from conformance.corpus import CORPUS, OPEN, request_body
-from conformance.fuzz.runner import is_valid_metadata, open_for_a_valid_update
+from conformance.classes import CLASSES, categories
+from conformance.corpus import CORPUS, OPEN, class_batches, expect_batch_held, request_body
+from conformance.failures import ConformanceFailure
+from conformance.fuzz.runner import open_for_a_valid_update
 from conformance.mechanisms import MECHANISMS, explain_pairs, explain_refusal
-from conformance.samples import MAX_PAIRS
+from conformance.samples import MAX_PAIRS, is_valid_metadata
 
 FAULT_MODEL = Path(__file__).resolve().parent / "faults" / "README.md"
 # Mechanisms of the metadata map that no pair can probe: judged by a case of their own.
@@ -173,3 +175,72 @@ def test_a_refused_pair_is_named_after_the_mechanisms_that_refuse_it(
     key: str, value: str, mechanism: str
 ) -> None:
     assert f"see fault model {mechanism})" in explain_refusal(key, value)
+
+
+# --- the classes of characters (conformance/classes.py) --------------------------------------
+# Every general category a JSON string can hold. Cs (a lone surrogate) and NUL are sent alone
+# (OPEN): many stores cannot hold them, and the page lets a target refuse them.
+CATEGORIES = {
+    *("Lu", "Ll", "Lt", "Lm", "Lo"),
+    *("Mn", "Mc", "Me"),
+    *("Nd", "Nl", "No"),
+    *("Pc", "Pd", "Ps", "Pe", "Pi", "Pf", "Po"),
+    *("Sm", "Sc", "Sk", "So"),
+    *("Zs", "Zl", "Zp"),
+    *("Cc", "Cf", "Co", "Cn"),
+}
+# The characters that are syntax somewhere a key or value may pass through, and JSON's escapes.
+SYNTAX = set("\"\\/\b\f\n\r\t?#&=+%';*$`|>~!{}<[].:_,@") | {"--", "/*", "{{", "${", "__proto__"}
+
+
+def _class_probes() -> list[Any]:
+    return [p for batch in CORPUS for p in batch.probes if p.carries]
+
+
+@pytest.mark.parametrize("where", ["key", "value"])
+def test_the_corpus_holds_every_general_category_in_keys_and_values(where: str) -> None:
+    texts = [getattr(p, where) for p in _class_probes()]
+    held = set().union(*(categories(text) for text in texts))
+    assert held >= CATEGORIES, f"missing in {where}s: {sorted(CATEGORIES - held)}"
+    assert "Cs" not in held and not any("\x00" in text for text in texts)
+
+
+def test_the_corpus_holds_every_space_characters_astral_and_noncharacters() -> None:
+    text = "".join(p.key + p.value for p in _class_probes())
+    spaces = {chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Zs"}
+    assert spaces <= set(text)
+    assert any(ord(ch) > 0xFFFF for ch in text)
+    assert {"\ufffe", "\uffff", "\ufeff", "\u200b", "\u200d"} <= set(text)
+    assert any(unicodedata.category(ch) == "Co" and ord(ch) > 0xFFFF for ch in text)
+
+
+def test_the_corpus_holds_the_syntax_of_urls_sql_shells_templates_and_paths() -> None:
+    text = "".join(p.key + p.value for p in _class_probes())
+    assert not {s for s in SYNTAX if s not in text}
+
+
+def test_each_class_is_sent_alone_and_leading_trailing_and_repeated() -> None:
+    for klass in CLASSES:
+        probes = [p for p in _class_probes() if p.carries == klass.name]
+        alone, around = probes
+        assert alone.key == alone.value == klass.sample
+        for text in (around.key, around.value):
+            assert text.startswith(klass.sample) and text.endswith(klass.sample)
+            assert text.count(klass.sample) >= 2
+
+
+def test_dropping_a_class_is_seen() -> None:
+    """The checks above are not vacuous: without the private use classes, Co is missing."""
+    kept = tuple(k for k in CLASSES if "(Co)" not in k.name)
+    texts = [p.key for b in class_batches(kept) for p in b.probes]
+    assert "Co" not in set().union(*(categories(t) for t in texts))
+
+
+def test_a_changed_class_probe_is_named_with_its_class() -> None:
+    """A store that strips zero width characters: the failure names the class."""
+    batch = next(b for b in CORPUS if any("\u200b" in p.value for p in b.probes if p.carries))
+    sent = batch.pairs
+    got = {k: v.replace("\u200b", "") for k, v in sent.items()}
+    with pytest.raises(ConformanceFailure) as failure:
+        expect_batch_held(sent, got, (), "later retrieve")
+    assert "[zero width characters (Cf)]" in failure.value.message

@@ -132,7 +132,8 @@ def test_every_case_docstring_opens_with_its_requirements_quote() -> None:
 
 # The fuzz cases judge requirements of several areas from one generator; every other case
 # file holds the cases of one area and is named after it.
-CROSS_AREA_FILES = {"test_fuzz.py"}
+# So do the invariants' cases (conformance/invariants.py): one family, told where it is found.
+CROSS_AREA_FILES = {"test_fuzz.py", "test_invariants.py"}
 
 
 def test_each_case_lives_in_the_file_named_after_its_area() -> None:

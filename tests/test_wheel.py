@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from conformance.report.schema import problems
+from conformance.requirements import catalogue_version
 
 ROOT = Path(__file__).resolve().parents[1]
 KEY, OTHER_KEY = "sk-wheel-0123456789abcdef", "sk-wheel-other-0123456789abcdef"
@@ -135,7 +136,9 @@ def test_installed_command_says_its_versions_and_ships_its_license(
     digest = hashlib.sha256((ROOT / "specs" / "requirements.yaml").read_bytes()).hexdigest()
     name, catalogue = shown.stdout.splitlines()
     assert name.startswith("ucc-conformance 0.")
-    assert catalogue.startswith(f"requirement catalogue: version 1, sha256 {digest} (")
+    assert catalogue.startswith(
+        f"requirement catalogue: version {catalogue_version()}, sha256 {digest} ("
+    )
     probe = (
         "from importlib.metadata import distribution as d; m = d('ucc-conformance'); "
         "print(m.metadata['License-Expression']); "

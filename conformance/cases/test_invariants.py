@@ -20,7 +20,7 @@ from conformance.target import Completion, Target
 
 
 # --- provoked ------------------------------------------------------------------------------------
-@pytest.mark.requirement(WITHIN_LIMITS)
+@pytest.mark.requirement("UCC-STORED-WITHIN-LIMITS")
 def test_sixteen_new_pairs_after_sixteen_others_leave_at_most_sixteen(
     api: Client, target: Target, stored: Completion
 ) -> None:
@@ -43,7 +43,7 @@ def test_sixteen_new_pairs_after_sixteen_others_leave_at_most_sixteen(
     expect_invariant_held(target.invariants.take(WITHIN_LIMITS, this_case_only=True), writes=2)
 
 
-@pytest.mark.requirement(AS_WRITTEN)
+@pytest.mark.requirement("UCC-STORED-AS-WRITTEN")
 def test_each_update_replaces_or_merges_by_one_rule(
     api: Client, target: Target, stored: Completion
 ) -> None:
@@ -61,7 +61,7 @@ def test_each_update_replaces_or_merges_by_one_rule(
 
 # --- every write of the run (these run last) -----------------------------------------------------
 @pytest.mark.sweep
-@pytest.mark.requirement(ONLY_METADATA)
+@pytest.mark.requirement("UCC-UPDATE-ONLY-METADATA")
 def test_no_accepted_write_changed_anything_but_metadata(api: Client, target: Target) -> None:
     """MUST: "Currently, the only supported modification is to update the metadata field."
     Every view of every completion the run tracks (the update's answer, retrieve, the list
@@ -75,7 +75,7 @@ def test_no_accepted_write_changed_anything_but_metadata(api: Client, target: Ta
 
 
 @pytest.mark.sweep
-@pytest.mark.requirement(AS_WRITTEN)
+@pytest.mark.requirement("UCC-STORED-AS-WRITTEN")
 def test_every_read_after_an_accepted_write_shows_what_the_writes_made(target: Target) -> None:
     """MUST: "Currently, the only supported modification is to update the metadata field."
     Every retrieve and list entry that shows the last accepted update holds the map the updates
@@ -87,7 +87,7 @@ def test_every_read_after_an_accepted_write_shows_what_the_writes_made(target: T
 
 
 @pytest.mark.sweep
-@pytest.mark.requirement(WITHIN_LIMITS)
+@pytest.mark.requirement("UCC-STORED-WITHIN-LIMITS")
 def test_every_accepted_write_left_the_completion_within_the_limits(target: Target) -> None:
     """MUST: "Set of 16 key-value pairs that can be attached to an object." Every view of every
     completion the run tracks, after every accepted write: at most 16 pairs, keys of at most 64

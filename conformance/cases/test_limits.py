@@ -131,9 +131,11 @@ def test_limits_count_characters_not_bytes_escapes_or_normal_forms(
 def test_largest_valid_update_is_accepted_and_stored_exactly(
     api: Client, target: Target, stored: Completion
 ) -> None:
-    """MUST: "Set of 16 key-value pairs that can be attached to an object. [...] Keys are strings
-    with a maximum length of 64 characters. Values are strings with a maximum length of 512
-    characters." All three limits at once, in text longer under every other counting."""
+    """MUST: "Set of 16 key-value pairs that can be attached to an object. This can be useful for
+    storing additional information about the object in a structured format, and querying for
+    objects via API or the dashboard. Keys are strings with a maximum length of 64 characters.
+    Values are strings with a maximum length of 512 characters." All three limits at once, in
+    text longer under every other counting."""
     sent = largest_update(target, stored)
     exchange = api.update(stored.id, {"metadata": sent})
     expect_largest_accepted(target, stored, exchange, sent)

@@ -96,7 +96,7 @@ class AcceptsSeventeenPairs(ReferenceApi):
 
 
 # A series of 16-pair updates cannot be sent to it: UCC-STORED-WITHIN-LIMITS is not judged.
-@fault("UCC-LIMIT-PAIRS-16", inconclusive=("UCC-STORED-WITHIN-LIMITS",))
+@fault("UCC-LIMIT-PAIRS-16", "UCC-LIMIT-AT-MAXIMA", inconclusive=("UCC-STORED-WITHIN-LIMITS",))
 class RejectsSixteenPairs(ReferenceApi):
     """Off by one the other way: at most 15 pairs."""
 
@@ -113,7 +113,7 @@ class AcceptsLongKeys(ReferenceApi):
         pass
 
 
-@fault("UCC-LIMIT-KEY-64", "UCC-LIMIT-CHARACTERS-NOT-BYTES")
+@fault("UCC-LIMIT-KEY-64", "UCC-LIMIT-CHARACTERS-NOT-BYTES", "UCC-LIMIT-AT-MAXIMA")
 class RejectsSixtyFourCharacterKeys(ReferenceApi):
     """Keys must be shorter than 64 characters."""
 
@@ -131,7 +131,7 @@ class AcceptsLongValues(ReferenceApi):
             super().check_value(key, value)
 
 
-@fault("UCC-LIMIT-VALUE-512", "UCC-LIMIT-CHARACTERS-NOT-BYTES")
+@fault("UCC-LIMIT-VALUE-512", "UCC-LIMIT-CHARACTERS-NOT-BYTES", "UCC-LIMIT-AT-MAXIMA")
 class RejectsFiveHundredTwelveCharacterValues(ReferenceApi):
     """Values must be shorter than 512 characters."""
 
@@ -141,7 +141,13 @@ class RejectsFiveHundredTwelveCharacterValues(ReferenceApi):
             raise ApiError(400, "Metadata value too long.", param="metadata")
 
 
-@fault("UCC-LIMIT-CHARACTERS-NOT-BYTES")
+# A class of characters in the round-trip corpus is longer in bytes than a key may be: refused.
+@fault(
+    "UCC-LIMIT-CHARACTERS-NOT-BYTES",
+    "UCC-LIMIT-AT-MAXIMA",
+    "UCC-META-ROUNDTRIP-RESPONSE",
+    "UCC-META-ROUNDTRIP-RETRIEVE",
+)
 class CountsUtf8Bytes(ReferenceApi):
     """The limits count UTF-8 bytes, so 64 two-byte characters are 'too long'."""
 
@@ -159,6 +165,7 @@ class CountsUtf8Bytes(ReferenceApi):
     "UCC-LIMIT-CHARACTERS-NOT-BYTES",
     "UCC-META-ROUNDTRIP-RESPONSE",
     "UCC-META-ROUNDTRIP-RETRIEVE",
+    "UCC-LIMIT-AT-MAXIMA",
     mechanisms=("M8",),
 )
 class TruncatesLongValues(ReferenceApi):
@@ -270,6 +277,7 @@ class StripsWhitespace(ReferenceApi):
     "UCC-META-ROUNDTRIP-RESPONSE",
     "UCC-META-ROUNDTRIP-RETRIEVE",
     "UCC-LIMIT-CHARACTERS-NOT-BYTES",
+    "UCC-LIMIT-AT-MAXIMA",
     mechanisms=("M10",),
 )
 class StoresAsciiOnly(ReferenceApi):
@@ -282,7 +290,12 @@ class StoresAsciiOnly(ReferenceApi):
         return {ascii(k): ascii(v) for k, v in super().validate_metadata(metadata).items()}
 
 
-@fault("UCC-META-ROUNDTRIP-RESPONSE", "UCC-META-ROUNDTRIP-RETRIEVE")
+# The text at the limits holds a quote: refused at any length, so how it counts is not judged.
+@fault(
+    "UCC-META-ROUNDTRIP-RESPONSE",
+    "UCC-META-ROUNDTRIP-RETRIEVE",
+    inconclusive=("UCC-LIMIT-CHARACTERS-NOT-BYTES",),
+)
 class RejectsQuotesInValues(ReferenceApi):
     """A value holding a double quote is refused as 'unsafe'."""
 
@@ -463,6 +476,7 @@ class DeleteKeepsTheCompletion(ReferenceApi):
         "UCC-SHAPE-USAGE-TOTAL",
         "UCC-STORED-AS-WRITTEN",
         "UCC-STORED-WITHIN-LIMITS",
+        "UCC-LIMIT-AT-MAXIMA",
         "UCC-UPDATE-EXTRA-FIELDS-NO-EFFECT",
         "UCC-UPDATE-ONLY-METADATA",
     ),
@@ -496,6 +510,7 @@ class NeverStores(ReferenceApi):
         "UCC-LIST-METADATA-FILTER",
         "UCC-STORED-AS-WRITTEN",
         "UCC-STORED-WITHIN-LIMITS",
+        "UCC-LIMIT-AT-MAXIMA",
         "UCC-UPDATE-EXTRA-FIELDS-NO-EFFECT",
         "UCC-UPDATE-ONLY-METADATA",
     ),
@@ -850,6 +865,7 @@ STORED_STATE_CASES = (  # need a state the suite put there first: without one, n
     "UCC-INFO-NULL-METADATA",
     "UCC-STORED-AS-WRITTEN",
     "UCC-STORED-WITHIN-LIMITS",
+    "UCC-LIMIT-AT-MAXIMA",  # what an update does must be learned before it is sent
 )
 FAULTS.append(
     Variant(
@@ -934,3 +950,14 @@ FAULTS.append(
 )
 CONFORMANT.append(Variant(stores.DelayedStore, options=DEFAULT_BOUND))
 CONFORMANT.append(Variant(stores.MergingCappedStore))
+CONFORMANT.append(Variant(stores.LaggingReplicas, options=DEFAULT_BOUND))
+CONFORMANT.append(Variant(stores.ListLagsRetrieve, options=DEFAULT_BOUND))
+CONFORMANT.append(Variant(stores.NullForAnEmptyMap, options=DEFAULT_BOUND))
+CONFORMANT.append(Variant(stores.KeysInAnotherOrder, options=DEFAULT_BOUND))
+# Views that keep what an update changed from them: each caught by one invariant only.
+FAULTS.append(
+    Variant(stores.ListEntriesFromAStaleCache, frozenset({"UCC-STORED-AS-WRITTEN"}), DEFAULT_BOUND)
+)
+FAULTS.append(
+    Variant(stores.UpdateResavesTheFirstPageOfMessages, frozenset({"UCC-UPDATE-ONLY-METADATA"}))
+)

@@ -91,7 +91,12 @@ def _utf8mb3(text: str) -> str:
     return "".join("????" if ord(ch) > 0xFFFF else ch for ch in text)
 
 
-@model_fault(RETRIEVE, mechanisms=("M2", "M3", "M11"))
+@model_fault(
+    RETRIEVE,
+    "UCC-LIMIT-AT-MAXIMA",
+    "UCC-LIMIT-CHARACTERS-NOT-BYTES",
+    mechanisms=("M2", "M3", "M11"),
+)
 class LegacyMysqlEav(StoresChanged):
     """Pairs stored in a MySQL 5 table (k CHAR(64) PRIMARY KEY, v VARCHAR(512)), CHARACTER
     SET utf8, COLLATE utf8_unicode_ci, non-strict mode, written with ON DUPLICATE KEY
@@ -145,7 +150,13 @@ class XmlLineEndings(StoresChanged):
         return {k: v.replace("\r\n", "\n").replace("\r", "\n") for k, v in metadata.items()}
 
 
-@model_fault(RETRIEVE, "UCC-LIMIT-VALUE-512", "UCC-LIMIT-CHARACTERS-NOT-BYTES", mechanisms=("M9",))
+@model_fault(
+    RETRIEVE,
+    "UCC-LIMIT-VALUE-512",
+    "UCC-LIMIT-CHARACTERS-NOT-BYTES",
+    "UCC-LIMIT-AT-MAXIMA",
+    mechanisms=("M9",),
+)
 class ReadsFromIgnoreAboveIndex(StoresChanged):
     """Metadata read back from Elasticsearch keyword fields with ignore_above: 256: longer
     values were never indexed, so they are missing."""
@@ -155,7 +166,7 @@ class ReadsFromIgnoreAboveIndex(StoresChanged):
 
 
 # --- characters --------------------------------------------------------------------------------
-@model_fault(RETRIEVE, "UCC-LIMIT-CHARACTERS-NOT-BYTES", mechanisms=("M12",))
+@model_fault(RETRIEVE, "UCC-LIMIT-CHARACTERS-NOT-BYTES", "UCC-LIMIT-AT-MAXIMA", mechanisms=("M12",))
 class Latin1ReadConnection(StoresChanged):
     """Stored through a UTF-8 connection, read back through one set to latin1: each UTF-8
     byte comes back as a Latin-1 character."""
@@ -167,7 +178,12 @@ class Latin1ReadConnection(StoresChanged):
         return {latin1(k): latin1(v) for k, v in metadata.items()}
 
 
-@model_fault(*ROUND_TRIP, mechanisms=("M13",))
+@model_fault(
+    *ROUND_TRIP,
+    "UCC-LIMIT-AT-MAXIMA",
+    "UCC-LIMIT-CHARACTERS-NOT-BYTES",
+    mechanisms=("M13",),
+)
 class NormalizesNfkc(TakesChanged):
     """Every string normalized to NFKC on the way in, as identifier normalizers do."""
 
@@ -198,7 +214,7 @@ class GoJsonDecoder(TakesChanged):
 
 
 # --- escaping ----------------------------------------------------------------------------------
-@model_fault(RETRIEVE, mechanisms=("M16",))
+@model_fault(RETRIEVE, "UCC-LIMIT-CHARACTERS-NOT-BYTES", mechanisms=("M16",))
 class PastesIntoMysqlLiterals(StoresChanged):
     """Values pasted between quotes of an INSERT statement with only quotes doubled: MySQL
     interprets the backslash escapes (\\t, \\n ...) and drops any other backslash."""
@@ -212,7 +228,7 @@ class PastesIntoMysqlLiterals(StoresChanged):
         return {k: literal(v) for k, v in metadata.items()}
 
 
-@model_fault(*ROUND_TRIP, mechanisms=("M17",))
+@model_fault(*ROUND_TRIP, "UCC-LIMIT-CHARACTERS-NOT-BYTES", mechanisms=("M17",))
 class EscapesHtmlOnInput(TakesChanged):
     """An input sanitizer (express-validator's escape()) HTML-escapes every value."""
 

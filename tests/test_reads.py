@@ -1,0 +1,92 @@
+"""What a read of a stored completion means for the write waited on (conformance.reads)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from conformance.client import Exchange
+from conformance.reads import Reads, Seen
+
+BASE = "http://target.test/v1"
+ID = "chatcmpl-1"
+
+
+def sent(metadata: dict[str, str], seq: int) -> Exchange:
+    return Exchange(
+        "POST",
+        f"{BASE}/chat/completions/{ID}",
+        {},
+        json.dumps({"metadata": metadata}).encode(),
+        status=200,
+        seq=seq,
+    )
+
+
+def read(metadata: Any, seq: int, status: int = 200) -> Exchange:
+    body = {"id": ID, "object": "chat.completion", "metadata": metadata}
+    return Exchange(
+        "GET",
+        f"{BASE}/chat/completions/{ID}",
+        {},
+        None,
+        status=status,
+        response_body=json.dumps(body).encode(),
+        seq=seq,
+    )
+
+
+@pytest.fixture
+def reads() -> Reads:
+    """A run that wrote {"a": "1"}, then {"a": "2"}, then {"b": "3"} (the write waited on)."""
+    reads = Reads(BASE)
+    for n, metadata in enumerate(({"a": "1"}, {"a": "2"}, {"b": "3"}), start=1):
+        reads.record(sent(metadata, n))
+    return reads
+
+
+LAST = sent({"b": "3"}, 3)
+
+AFTER_THE_WRITE = {
+    "shows it": ({"b": "3"}, Seen.READY),
+    "shows it merged": ({"a": "2", "b": "3"}, Seen.READY),
+    "the state before": ({"a": "2"}, Seen.STALE),
+    "a state before that (non-monotonic)": ({"a": "1"}, Seen.STALE),
+    "the empty map": ({}, Seen.STALE),
+    "null": (None, Seen.STALE),
+    "a value changed on the way": ({"b": "3 "}, Seen.OTHER),
+    "a pair nobody sent": ({"c": "4"}, Seen.OTHER),
+    "not a map": ([], Seen.OTHER),
+}
+
+
+@pytest.mark.parametrize(("metadata", "seen"), AFTER_THE_WRITE.values(), ids=AFTER_THE_WRITE)
+def test_a_read_after_an_accepted_write(reads: Reads, metadata: Any, seen: Seen) -> None:
+    assert reads.shows(ID, {"b": "3"}, LAST)(read(metadata, 4)) is seen
+
+
+AFTER_A_REFUSAL = {
+    "the state from before": ({"b": "3"}, Seen.READY),
+    "an earlier state": ({"a": "1"}, Seen.STALE),
+    "the refused pairs": ({"z": "refused"}, Seen.OTHER),
+}
+
+
+@pytest.mark.parametrize(("metadata", "seen"), AFTER_A_REFUSAL.values(), ids=AFTER_A_REFUSAL)
+def test_a_read_after_a_refused_write(reads: Reads, metadata: Any, seen: Seen) -> None:
+    refused = sent({"z": "refused"}, 4)
+    reads.record(refused)
+    assert reads.shows_state(ID, {"b": "3"}, refused)(read(metadata, 5)) is seen
+
+
+def test_null_is_the_state_of_an_empty_map(reads: Reads) -> None:
+    refused = sent({"z": "refused"}, 4)
+    assert reads.shows_state(ID, {}, refused)(read(None, 5)) is Seen.READY
+
+
+def test_a_completion_never_readable_yet_may_answer_404(reads: Reads) -> None:
+    judge = reads.shows(ID, {"b": "3"}, LAST, readable=False)
+    assert judge(read(None, 4, status=404)) is Seen.STALE
+    assert reads.shows(ID, {"b": "3"}, LAST)(read(None, 4, status=404)) is Seen.OTHER
