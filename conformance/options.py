@@ -32,6 +32,7 @@ from conformance.access import (
 )
 from conformance.client import DEFAULT_TIMEOUT
 from conformance.fuzz.settings import DEFAULT_EXAMPLES, STATEFUL_CREATION_BUDGET
+from conformance.retry import DEFAULT_RATE_LIMIT_WAIT
 
 GROUP: Final = "conformance"
 GROUP_TITLE: Final = "Update-chat-completion conformance"
@@ -196,6 +197,19 @@ OPTIONS: Final[tuple[Option, ...]] = (
         valid=lambda seconds: seconds > 0,
         invalid="must be more than 0",
         readme_default=f"{DEFAULT_TIMEOUT:g}",
+    ),
+    Option(
+        "--rate-limit-wait",
+        "seconds the whole run may spend waiting out rate limits (429 and 503 answers); "
+        "past it a rate-limited answer stands, and what it decided is INCONCLUSIVE "
+        f"(default {DEFAULT_RATE_LIMIT_WAIT:g}).",
+        ini="rate_limit_wait",
+        ini_help="seconds the run may spend waiting out rate limits",
+        default=DEFAULT_RATE_LIMIT_WAIT,
+        kind="number",
+        valid=lambda seconds: seconds >= 0,
+        invalid="must be 0 or more",
+        readme_default=f"{DEFAULT_RATE_LIMIT_WAIT:g}",
     ),
     Option(
         "--reports-dir",

@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Final
 
 from tenacity import RetryCallState, Retrying, retry_if_result
 
@@ -90,6 +91,12 @@ class Attempts:
         return len(self.statuses)
 
 
+# Seconds a whole run may wait out rate limits (--rate-limit-wait): a vendor that allows a few
+# requests a second gets the suite's few hundred through; one that answers 429 to everything is
+# given up on within it.
+DEFAULT_RATE_LIMIT_WAIT: Final = 300.0
+
+
 @dataclass
 class RateLimitPolicy:
     """How long the suite is willing to wait for a target that asks it to slow down.
@@ -99,7 +106,7 @@ class RateLimitPolicy:
 
     max_attempts: int = 4
     max_single_wait: float = 30.0
-    max_total_wait: float = 120.0
+    max_total_wait: float = DEFAULT_RATE_LIMIT_WAIT
     initial_wait: float = 1.0  # without a header: 1 s, then 2 s, 4 s ... each less up to 25%
     retried: int = 0  # answers that were retried
     waited: float = 0.0  # seconds spent waiting, over the whole run

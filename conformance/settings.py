@@ -36,6 +36,7 @@ class Settings:
     strict: bool = False
     consistency_timeout: float = 30.0
     timeout: float = 10.0
+    rate_limit_wait: float = 300.0
     embedded: bool = False
     ledger: Path | None = None
     second_api_key: str | None = None
@@ -83,6 +84,7 @@ def _common(options: Options) -> dict[str, Any]:
     return {
         "consistency_timeout": options.get("consistency_timeout"),
         "timeout": options.get("timeout"),
+        "rate_limit_wait": options.get("rate_limit_wait"),
         "completion_id": options.get("completion_id"),
         "no_create": options.get("no_create"),
         # pytest's own --strict (ini `strict`): the suite reads it too, failing SHOULDs.

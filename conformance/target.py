@@ -90,6 +90,7 @@ class Target:
         self.client = Client(
             settings.base_url, settings.api_key, timeout=settings.timeout, access=settings.access
         )
+        self.client.rate_limits.max_total_wait = settings.rate_limit_wait
         self.nonce = secrets.token_hex(4)
         self._marks = itertools.count(1)
         self.completions_created = 0

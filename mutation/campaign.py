@@ -40,8 +40,9 @@ from mutation import operators
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "cosmic-ray.toml"
-# What a run of the suite needs: the package, the catalogue it reads, pytest's configuration.
-COPIED = ("conformance", "specs", "conftest.py", "pyproject.toml")
+# What a run of the suite needs: the package, the catalogue it reads, pytest's configuration
+# (pytest.ini: without it pytest finds the repository's, and imports the unmutated package).
+COPIED = ("conformance", "specs", "conftest.py", "pyproject.toml", "pytest.ini")
 MUTANT_REPORTS = "mutant-reports"
 FUZZ_ARGS = " --fuzz --fuzz-seed=0"
 # Verdicts that mean the suite noticed something, per requirement.
