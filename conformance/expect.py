@@ -285,6 +285,12 @@ def expect_listed(waited: Waited, write: Exchange, what: str) -> None:
     raise ConformanceFailure(waited.not_visible(what), (write, waited.exchange))
 
 
+def expect_on_the_page(completion_id: str, page: Exchange, write: Exchange, says: str) -> None:
+    """A list page for a pair the completion holds lists it; `says` is the failure when not."""
+    if completion_id not in (listed_ids(page) or []):
+        raise ConformanceFailure(says, (write, page))
+
+
 def expect_not_listed(completion_id: str, page: Exchange, write: Exchange, says: str) -> None:
     """A list page for a value the completion does not hold leaves it out; `says` is the
     failure when it does not (which query, and what the completion holds instead)."""

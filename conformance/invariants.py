@@ -56,6 +56,9 @@ DOCUMENTED_FIELDS: Final = (
     "service_tier",
 )
 
+# What a stored completion shares with the create's answer whatever the endpoint renders.
+IDENTITY: Final = ("id", "object", "created", "model")
+
 WITHIN_LIMITS: Final = "UCC-STORED-WITHIN-LIMITS"
 AS_WRITTEN: Final = "UCC-STORED-AS-WRITTEN"
 ONLY_METADATA: Final = "UCC-UPDATE-ONLY-METADATA"
@@ -179,6 +182,16 @@ def as_written(look: Look) -> str | None:
     tracked = look.tracked
     metadata = metadata_of(look.shown)
     sent = tracked.last_sent
+    if tracked.exclusive and tracked.last_write is None and tracked.states and look.view != ANSWER:
+        # Never written by the run: it holds what it was first read holding, whatever the
+        # run wrote to its other completions.
+        first = tracked.states[0].metadata
+        if metadata == first or len(tracked.states) > 1:
+            return None
+        return (
+            f"nobody updated this completion, yet its metadata is {as_json(metadata, 300)}, "
+            f"not {as_json(first, 200)} as first read"
+        )
     if not tracked.exclusive or sent is None or not holds(metadata, sent):
         return None  # not (yet) the state after the last update: the waits judge staleness
     states = tracked.states
@@ -206,7 +219,7 @@ def as_written(look: Look) -> str | None:
 
 INVARIANTS: Final = (
     Invariant(WITHIN_LIMITS, frozenset({ANSWER, RETRIEVE, LIST}), within_limits),
-    Invariant(AS_WRITTEN, frozenset({RETRIEVE, LIST}), as_written),
+    Invariant(AS_WRITTEN, frozenset({ANSWER, RETRIEVE, LIST}), as_written),
     Invariant(ONLY_METADATA, frozenset({ANSWER, RETRIEVE, LIST, MESSAGES}), only_metadata),
 )
 REQUIREMENTS: Final = tuple(dict.fromkeys(i.requirement for i in INVARIANTS))
@@ -294,14 +307,35 @@ class Invariants:
         self.writes_judged = 0
 
     # --- what the run tracks ------------------------------------------------------------------
-    def track(self, completion_id: str, first_read: dict[str, Any], *, exclusive: bool) -> Tracked:
-        """A completion the run tests with, from its first retrieve on."""
+    def track(
+        self,
+        completion_id: str,
+        first_read: dict[str, Any],
+        *,
+        exclusive: bool,
+        created: dict[str, Any] | None = None,
+    ) -> Tracked:
+        """A completion the run tests with, from its first retrieve on; `created`, the create's
+        answer when the run made it: what is stored is the object created (its identity and
+        time at least: richer fields may be rendered otherwise by another endpoint)."""
         tracked = Tracked(completion_id, exclusive=exclusive)
         tracked.baselines[RETRIEVE] = first_read
         metadata = metadata_of(first_read)
         if isinstance(metadata, dict):
             tracked.states = [Candidate(dict(metadata), BOTH)]
         self.tracked[completion_id] = tracked
+        if created is not None:
+            changed = [name for name in IDENTITY if created.get(name) != first_read.get(name)]
+            if changed:
+                details = "; ".join(
+                    f"{name}: {_field(created, name)} -> {_field(first_read, name)}"
+                    for name in changed
+                )
+                self.found(
+                    ONLY_METADATA,
+                    f"{RETRIEVE}: the stored completion is not the one created: {details}",
+                    (),
+                )
         return tracked
 
     def learn(self, rule: Rule, where: str) -> None:

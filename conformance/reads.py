@@ -110,14 +110,20 @@ class Reads:
         self.pairs.record(exchange)
 
     def shows(
-        self, completion_id: str, sent: Mapping[str, str], write: Exchange, *, readable: bool = True
+        self,
+        completion_id: str,
+        sent: Mapping[str, str],
+        write: Exchange,
+        *,
+        absent_before: bool = False,
     ) -> Judge:
         """After an accepted write: READY once a retrieve holds every sent pair. A completion
-        that has never been readable (`readable` False) may still answer 404."""
+        the run created was once absent (`absent_before`): a 404 is then a store or replica
+        still behind its create, an earlier state like any other."""
 
         def judge(read: Exchange) -> Seen:
-            if read.status == 404 and not readable:
-                return Seen.STALE  # still waiting for the create
+            if read.status == 404 and absent_before:
+                return Seen.STALE
             body = completion_object(read, completion_id)
             if body is None:
                 return Seen.OTHER
@@ -133,12 +139,17 @@ class Reads:
             return Seen.READY
         return Seen.STALE if self.pairs.from_before(completion_id, metadata, write) else Seen.OTHER
 
-    def shows_state(self, completion_id: str, state: Any, write: Exchange) -> Judge:
+    def shows_state(
+        self, completion_id: str, state: Any, write: Exchange, *, absent_before: bool = False
+    ) -> Judge:
         """After a refused write: READY once a retrieve shows `state`, the metadata from before
-        it; an earlier state is a replica going back in time (STALE); a state holding a pair
-        nobody sent before the refused write means the write landed after all (OTHER)."""
+        it; an earlier state is a replica going back in time (STALE), a 404 too for a
+        completion the run created; a state holding a pair nobody sent before the refused write
+        means the write landed after all (OTHER)."""
 
         def judge(read: Exchange) -> Seen:
+            if read.status == 404 and absent_before:
+                return Seen.STALE
             body = completion_object(read, completion_id)
             if body is None:
                 return Seen.OTHER

@@ -53,8 +53,11 @@ RUN_KEY = "ucc_conformance_run"
 # Marks the state a case put the completion in ("ucc_case": "tenancy").
 CASE = "ucc_case"
 # Plain keys whose values carry what a case tests (the corpus's value probes among them).
-VALUE_KEYS = tuple(f"ucc_v{n:02d}" for n in range(1, 12))
+# The last is a dotted key: a list filter must find a completion by it too (a filter built as a
+# JSON path, `$.` + key, does not).
+VALUE_KEYS = (*(f"ucc_v{n:02d}" for n in range(1, 11)), "ucc.v11")
 A, B, C = VALUE_KEYS[:3]
+DOTTED = VALUE_KEYS[-1]
 # Keys whose own content is under test, on the shared completion.
 KEY_64 = key_of(MAX_KEY, "k64_")
 KEY_64_LATIN = "é" * MAX_KEY  # 128 bytes in UTF-8, 128 characters decomposed

@@ -6,13 +6,25 @@ import pytest
 
 from conformance.client import Client
 from conformance.expect import expect_client_error, expect_refusal_status, expect_status
-from conformance.target import Target
+from conformance.target import Completion, Target
 
 
 @pytest.mark.requirement("UCC-ID-UNKNOWN-404")
 def test_update_of_an_unknown_id_answers_404(api: Client, target: Target) -> None:
     """MUST: "The ID of the chat completion to update." """
     exchange = api.update(target.absent_id, {"metadata": {"k": "v"}})
+    expect_status(exchange, 404)
+
+
+@pytest.mark.requirement("UCC-ID-UNKNOWN-404")
+def test_update_of_the_id_in_another_case_answers_404(api: Client, stored: Completion) -> None:
+    """MUST: "The ID of the chat completion to update." An id is a string: the stored
+    completion's id in another case is another id (a case-insensitive collation on the id
+    column finds the stored one)."""
+    other = stored.id.swapcase()
+    if other == stored.id:
+        pytest.skip(f"the stored completion's id {stored.id} has no letter to change the case of")
+    exchange = api.update(other, {"metadata": {"ucc_case": "the id in another case"}})
     expect_status(exchange, 404)
 
 

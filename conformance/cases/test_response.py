@@ -25,6 +25,10 @@ def test_valid_update_answers_200_with_json(
     exchange = api.update(stored.id, {"metadata": sent})
     accepted(target, stored, exchange, sent)
     expect_json_content_type(exchange)
+    # The same update again changes nothing, and is answered the same: with the object.
+    again = api.update(stored.id, {"metadata": sent})
+    accepted(target, stored, again, sent)
+    expect_json_content_type(again)
 
 
 @pytest.mark.requirement("UCC-RESP-SAME-ID")
