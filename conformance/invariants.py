@@ -8,17 +8,18 @@ that comes back is held to what must always be true of it:
 - it holds at most 16 pairs, whatever series of valid updates was accepted
   (UCC-STORED-WITHIN-LIMITS);
 - its metadata is what the accepted updates made it: the last update's map, or, on a target
-  that merges, the earlier map with the update's pairs over it, the same rule for every update
+  that merges, the earlier map with the update's pairs over it, the same rule for every update;
+  a completion nobody updated keeps its map, whatever was written to the others
   (UCC-STORED-AS-WRITTEN);
-- nothing but its metadata changed, compared with the view as first read
-  (UCC-UPDATE-ONLY-METADATA).
+- nothing but its metadata changed, compared with the view as first read, and the stored
+  completion is the one created (UCC-UPDATE-ONLY-METADATA).
 
 The views are the update's answer, retrieve, the list entry and the stored messages (`VIEWS`);
 a view the target does not offer is left out, with the reason. Each invariant is one entry of
 `INVARIANTS`: one check, one message, shared by every case. What a check finds is a `Finding`,
-told under the invariant's requirement by the cases of tests/test_invariants.py... (conformance/
-cases/test_invariants.py), unless the case it was found in already failed on that write: a
-deviation is told once, by the case that looked for it, or else by the invariant that caught it.
+told under the invariant's requirement by the cases of conformance/cases/test_invariants.py,
+unless a case already failed on that write or read: a deviation is told once, by the case that
+looked for it, or else by the invariant that caught it.
 """
 
 from __future__ import annotations
@@ -313,18 +314,20 @@ class Invariants:
         first_read: dict[str, Any],
         *,
         exclusive: bool,
-        created: dict[str, Any] | None = None,
+        shown_by: tuple[Exchange, Exchange] | None = None,
     ) -> Tracked:
-        """A completion the run tests with, from its first retrieve on; `created`, the create's
-        answer when the run made it: what is stored is the object created (its identity and
-        time at least: richer fields may be rendered otherwise by another endpoint)."""
+        """A completion the run tests with, from its first retrieve on; `shown_by`, the create
+        and that retrieve when the run made it: what is stored is the object created (its
+        identity and time at least: richer fields may be rendered otherwise by another
+        endpoint)."""
         tracked = Tracked(completion_id, exclusive=exclusive)
         tracked.baselines[RETRIEVE] = first_read
         metadata = metadata_of(first_read)
         if isinstance(metadata, dict):
             tracked.states = [Candidate(dict(metadata), BOTH)]
         self.tracked[completion_id] = tracked
-        if created is not None:
+        created = shown_by[0].json_object() if shown_by is not None else None
+        if shown_by is not None and created is not None:
             changed = [name for name in IDENTITY if created.get(name) != first_read.get(name)]
             if changed:
                 details = "; ".join(
@@ -334,7 +337,7 @@ class Invariants:
                 self.found(
                     ONLY_METADATA,
                     f"{RETRIEVE}: the stored completion is not the one created: {details}",
-                    (),
+                    shown_by,
                 )
         return tracked
 

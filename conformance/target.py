@@ -272,9 +272,11 @@ class Target:
         original = waited.exchange.json_object() if waited.ready else None
         if original is not None:
             exclusive = created_by_suite or not self._shared_given
-            created = creation.json_object() if creation is not None else None
             tracked = self.invariants.track(
-                completion_id, original, exclusive=exclusive, created=created
+                completion_id,
+                original,
+                exclusive=exclusive,
+                shown_by=(creation, waited.exchange) if creation is not None else None,
             )
             self._read_views(tracked)
         return Completion(

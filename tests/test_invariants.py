@@ -100,12 +100,45 @@ def test_replace_then_merge_is_not_one_rule() -> None:
 
 def test_merging_by_one_rule_passes() -> None:
     run = Run(completion({"run": "x"}))
-    run.update({"a": "1"})
+    run.update({"a": "1"}, answer=completion({"run": "x", "a": "1"}))
     run.retrieve({"run": "x", "a": "1"})
-    run.update({"b": "2"})
+    run.update({"b": "2"}, answer=completion({"run": "x", "a": "1", "b": "2"}))
     run.retrieve({"run": "x", "a": "1", "b": "2"})
     assert run.invariants.rule is Rule.MERGE
     assert run.found(AS_WRITTEN) == []
+
+
+def test_an_answer_showing_only_the_sent_pairs_of_a_merge_is_not_the_object() -> None:
+    """A target that merges answers the update with the object: the merged map."""
+    run = Run(completion({"run": "x"}))
+    run.update({"a": "1"}, answer=completion({"run": "x", "a": "1"}))
+    run.retrieve({"run": "x", "a": "1"})
+    run.update({"b": "2"})  # answered with the sent pairs alone
+    [message] = run.found(AS_WRITTEN)
+    assert message.startswith("update answer:")
+
+
+def test_a_completion_nobody_updated_keeps_its_map() -> None:
+    """Updating one completion changes no other (a default map shared by completions)."""
+    run = Run(completion({}))
+    other = "chatcmpl-2"
+    run.invariants.track(other, {**completion({}), "id": other}, exclusive=True)
+    run.update({"a": "1"})
+    body = {**completion({"a": "1"}), "id": other}
+    run.send(exchange("GET", f"/chat/completions/{other}", 200, body))
+    [message] = run.found(AS_WRITTEN)
+    assert "nobody updated this completion" in message
+
+
+def test_the_stored_completion_is_the_one_created() -> None:
+    invariants = Invariants(BASE, PairLog(BASE))
+    invariants.start_case("case")
+    create = exchange("POST", "/chat/completions", 200, completion({}, created=100), {})
+    first = completion({}, created=100 + 8 * 3600)
+    read = exchange("GET", f"/chat/completions/{ID}", 200, first)
+    invariants.track(ID, first, exclusive=True, shown_by=(create, read))
+    [finding] = invariants.take(ONLY_METADATA, this_case_only=True)
+    assert "created: 100 -> 28900" in finding.message
 
 
 def test_a_pair_nobody_sent_breaks_what_the_updates_made() -> None:

@@ -14,7 +14,7 @@ from conformance.client import Client
 from conformance.expect import expect_invariant_held
 from conformance.failures import Inconclusive
 from conformance.invariants import AS_WRITTEN, ONLY_METADATA, WITHIN_LIMITS
-from conformance.samples import CASE, MAX_PAIRS, PLAIN_KEYS, PLANNED_KEYS, B, pairs
+from conformance.samples import CASE, DOTTED, MAX_PAIRS, PLAIN_KEYS, PLANNED_KEYS, B, pairs
 from conformance.steps import lacks_room, put_known, read_back, sixteen_that_fit, stored_keys
 from conformance.target import Completion, Target
 
@@ -28,7 +28,10 @@ def test_sixteen_new_pairs_after_sixteen_others_leave_at_most_sixteen(
     16 pairs; a target that merges keeps the first ones and must still hold no more than 16
     (it may refuse the second update instead, which the page leaves open)."""
     _, keys = stored_keys(target, stored)
-    put_known(target, stored, sixteen_that_fit([k for k in keys if k in PLANNED_KEYS], PLAIN_KEYS))
+    # The dotted planned key is written before (the listing and round-trip cases): a target
+    # that takes it for a path changes it, which is theirs to tell.
+    plain = tuple(key for key in PLAIN_KEYS if key != DOTTED)
+    put_known(target, stored, sixteen_that_fit([k for k in keys if k in PLANNED_KEYS], plain))
     second = pairs(MAX_PAIRS, f"series_{target.nonce}")
     write = api.update(stored.id, {"metadata": second})
     if write.status == 200:

@@ -256,12 +256,12 @@ class CrashesOnMalformedJson(ReferenceApi):
 
 @fault("UCC-META-EMPTY-ACCEPTED")
 class CrashesOnEmptyMap(ReferenceApi):
-    """An empty metadata map crashes the handler (500)."""
+    """An empty metadata map crashes the update handler (500)."""
 
-    def validate_metadata(self, metadata: Any) -> dict[str, str]:
-        if metadata == {}:
+    def validate_update(self, body: Any) -> dict[str, str]:
+        if isinstance(body, dict) and body.get("metadata") == {}:
             raise ValueError("empty metadata")
-        return super().validate_metadata(metadata)
+        return super().validate_update(body)
 
 
 # --- round trip and what an update changes -------------------------------------------------------
@@ -877,10 +877,14 @@ FAULTS.append(
                 "UCC-LIMIT-KEY-64",
                 "UCC-LIMIT-VALUE-512",
                 "UCC-LIMIT-CHARACTERS-NOT-BYTES",
+                "UCC-LIMIT-AT-MAXIMA",
             }
         ),
         DEFAULT_BOUND,
-        inconclusive=frozenset(STORED_STATE_CASES),
+        # What an update does is learned from its answers (the update answer is a view), so
+        # the merge is observed and the largest update is sent.
+        inconclusive=frozenset(STORED_STATE_CASES)
+        - {"UCC-INFO-MERGE-SEMANTICS", "UCC-LIMIT-AT-MAXIMA"},
     )
 )
 FAULTS.append(
