@@ -97,6 +97,9 @@ class Tracked:
     # what an invalid or extended body did is for the cases that send one to judge.
     last_plain: bool = True
     exclusive: bool = True  # False: another process writes it too (xdist, --completion-id)
+    # The conversation it was created with (role and content of each message), when the run
+    # created it: what its stored messages must be.
+    created_with: list[tuple[Any, Any]] | None = None
     # Every map it was seen holding or expected to hold: a read showing one of them again is a
     # lagging replica or cache, not what the updates made of it.
     earlier: list[dict[str, Any]] = field(default_factory=list)
@@ -327,6 +330,9 @@ class Invariants:
             tracked.states = [Candidate(dict(metadata), BOTH)]
         self.tracked[completion_id] = tracked
         created = shown_by[0].json_object() if shown_by is not None else None
+        request = lenient_json(shown_by[0].request_body) if shown_by is not None else None
+        if isinstance(request, dict) and isinstance(request.get("messages"), list):
+            tracked.created_with = _conversation(request["messages"])
         if shown_by is not None and created is not None:
             changed = [name for name in IDENTITY if created.get(name) != first_read.get(name)]
             if changed:
@@ -429,6 +435,16 @@ class Invariants:
         data = body.get("data") if body is not None else None
         if not isinstance(data, list):
             return
+        if MESSAGES not in tracked.baselines and tracked.created_with is not None:
+            stored = _conversation(data)
+            if stored != tracked.created_with and not (body or {}).get("has_more"):
+                self.found(
+                    ONLY_METADATA,
+                    f"{MESSAGES}: the stored messages are not those the completion was created "
+                    f"with: sent {as_json(tracked.created_with, 300)}, stored "
+                    f"{as_json(stored, 300)}",
+                    (exchange,),
+                )
         tracked.baselines.setdefault(MESSAGES, data)
         self._look(tracked, MESSAGES, data, exchange)
 
@@ -495,6 +511,13 @@ class Invariants:
         kept = [f for f in self.findings if f.requirement == requirement]
         self.findings = [f for f in self.findings if f.requirement != requirement]
         return kept + mine
+
+
+def _conversation(messages: list[Any]) -> list[tuple[Any, Any]]:
+    """Role and content of each message: what a stored conversation keeps of the sent one."""
+    return [
+        (m.get("role"), m.get("content")) if isinstance(m, dict) else (None, m) for m in messages
+    ]
 
 
 def distinct(*exchanges: Exchange | None) -> tuple[Exchange, ...]:

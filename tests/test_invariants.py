@@ -204,3 +204,17 @@ def test_writes_of_unknown_outcome_keep_the_candidates_bounded(status: int) -> N
         run.update({f"k{i}": "v"}, status=status, answer={"error": "x"})
     tracked = run.invariants.tracked[ID]
     assert tracked.states is None or len(tracked.states) <= 8
+
+
+def test_the_stored_messages_are_those_sent_at_create() -> None:
+    invariants = Invariants(BASE, PairLog(BASE))
+    invariants.start_case("case")
+    sent = [{"role": "system", "content": "s"}, {"role": "user", "content": "u"}]
+    create = exchange("POST", "/chat/completions", 200, completion({}), {"messages": sent})
+    read = exchange("GET", f"/chat/completions/{ID}", 200, completion({}))
+    invariants.track(ID, completion({}), exclusive=True, shown_by=(create, read))
+    stored = [{"id": "m1", "role": "user", "content": "u"}]  # the system message dropped
+    page = {"object": "list", "data": stored, "has_more": False}
+    invariants.record(exchange("GET", f"/chat/completions/{ID}/messages", 200, page))
+    [finding] = invariants.take(ONLY_METADATA, this_case_only=True)
+    assert "not those the completion was created with" in finding.message
