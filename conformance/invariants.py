@@ -119,6 +119,7 @@ class Look:
     view: str
     shown: Any  # the completion object (or, for MESSAGES, the list of messages)
     rule: Rule | None  # what the run learned an update does
+    pairs: PairLog  # what the run sent to or read from each completion, and when
 
 
 @dataclass
@@ -196,8 +197,16 @@ def as_written(look: Look) -> str | None:
             f"nobody updated this completion, yet its metadata is {as_json(metadata, 300)}, "
             f"not {as_json(first, 200)} as first read"
         )
-    if not tracked.exclusive or sent is None or not holds(metadata, sent):
-        return None  # not (yet) the state after the last update: the waits judge staleness
+    if not tracked.exclusive or sent is None:
+        return None
+    if not holds(metadata, sent):
+        foreign = look.pairs.foreign(tracked.id, metadata)
+        if not foreign:
+            return None  # not (yet) the state after the last update: the waits judge staleness
+        return (
+            f"it holds pairs the run sent to other completions, never to this one: "
+            f"{as_json(foreign, 300)} (its last update sent {as_json(sent, 200)})"
+        )
     states = tracked.states
     matching = [c for c in states or () if c.metadata == metadata]
     if metadata in tracked.earlier and (not matching or len(states or ()) > 1):
@@ -449,7 +458,7 @@ class Invariants:
         self._look(tracked, MESSAGES, data, exchange)
 
     def _look(self, tracked: Tracked, view: str, shown_: Any, exchange: Exchange) -> None:
-        look = Look(tracked, view, shown_, self.rule)
+        look = Look(tracked, view, shown_, self.rule, self.pairs)
         for invariant in INVARIANTS:
             if view not in invariant.views:
                 continue

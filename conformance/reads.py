@@ -74,6 +74,7 @@ class PairLog:
     def __init__(self, base_url: str) -> None:
         self.prefix = urlsplit(base_url.rstrip("/")).path + "/chat/completions/"
         self.first: dict[str, dict[tuple[str, str], int]] = {}
+        self.sent: dict[str, set[tuple[str, str]]] = {}
 
     def record(self, exchange: Exchange) -> None:
         completion_id = completion_in(exchange.url, self.prefix)
@@ -88,6 +89,8 @@ class PairLog:
         seen = self.first.setdefault(completion_id, {})
         for pair in _pairs(metadata):
             seen.setdefault(pair, exchange.seq)
+        if exchange.method == "POST":
+            self.sent.setdefault(completion_id, set()).update(_pairs(metadata))
 
     def from_before(self, completion_id: str, metadata: Any, write: Exchange) -> bool:
         """True when every pair of `metadata` was sent or read before `write` was sent."""
@@ -98,6 +101,19 @@ class PairLog:
             isinstance(v, str) and seen.get((k, v), write.seq) < write.seq
             for k, v in metadata.items()
         )
+
+    def foreign(self, completion_id: str, metadata: Any) -> dict[str, str]:
+        """The pairs of `metadata` the run sent to another completion and never to this one:
+        what a store that shares one map between completions shows."""
+        if not isinstance(metadata, dict):
+            return {}
+        own = self.sent.get(completion_id, set())
+        others = set().union(*(p for c, p in self.sent.items() if c != completion_id))
+        return {
+            k: v
+            for k, v in metadata.items()
+            if isinstance(v, str) and (k, v) not in own and (k, v) in others
+        }
 
 
 class Reads:

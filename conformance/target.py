@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 
 import pytest
 
-from conformance.client import Client, Exchange, completion_path
+from conformance.client import Client, Exchange, UnreadableBody, completion_path
 from conformance.consistency import Consistency, Kind, Waited
 from conformance.failures import Inconclusive, SetupFailed
 from conformance.interrupts import deferred
@@ -232,7 +232,10 @@ class Target:
         return self._once("scratch", self._make_scratch)
 
     def _make_scratch(self) -> Completion:
-        return self._first_read(*self._create(store=True), created_by_suite=True)
+        # Created with an explicit empty map where the shared one is created without: both are
+        # "no metadata" to a store (one shared default map shows on both), and an empty map
+        # at create is what a store that echoes create parameters into its answers repeats.
+        return self._first_read(*self._create(store=True, metadata={}), created_by_suite=True)
 
     def _once(self, name: str, make: Callable[[], T]) -> T:
         """Make a resource once; a failure (or skip) is remembered, so nothing is created twice
@@ -319,20 +322,24 @@ class Target:
         )
         return completion.id
 
-    def _create(self, *, store: bool) -> tuple[str, Exchange]:
+    def _create(
+        self, *, store: bool, metadata: dict[str, str] | None = None
+    ) -> tuple[str, Exchange]:
         if self.settings.no_create:
             pytest.skip("needs a completion created by the suite, and --no-create was given")
         if not self.settings.model:
             pytest.skip("needs a completion created by the suite, and no --model was given")
         if self._create_refused is not None:
             raise self._create_refused.again()  # one refusal is told once, and not asked again
-        body = {
+        body: dict[str, Any] = {
             "model": self.settings.model,
             "messages": list(FIXTURE_MESSAGES),
             "store": store,
-            # No metadata, as most clients create: completions made so share whatever a store
-            # gives them by default (one shared default map, say), and the invariants see it.
         }
+        # No metadata, as most clients create: completions made so share whatever a store
+        # gives them by default (one shared default map, say), and the invariants see it.
+        if metadata is not None:
+            body["metadata"] = metadata
         with deferred():  # a Ctrl-C waits for the answer, so that the id reaches the ledger
             exchange = self.client.create(body)
             completion_id = _created_id(exchange)
@@ -342,7 +349,7 @@ class Target:
         if exchange.status != 200 or completion_id is None:
             self._create_refused = SetupFailed(
                 "could not create a chat completion to test with (POST /chat/completions "
-                f"answered {exchange.answer})",
+                f"answered {exchange.answer}{_why_no_id(exchange)})",
                 (exchange,),
             )
             raise self._create_refused
@@ -468,6 +475,19 @@ def _shown(*items: Exchange | Waited | None) -> tuple[Exchange, ...]:
     return tuple(
         item.exchange if isinstance(item, Waited) else item for item in items if item is not None
     )
+
+
+def _why_no_id(exchange: Exchange) -> str:
+    """Why a 200 answer to a create gives no id to test with, in a few words."""
+    if exchange.status != 200:
+        return ""
+    try:
+        body = exchange.json()
+    except UnreadableBody as exc:
+        return f"; {exc}"
+    if not isinstance(body, dict):
+        return "; its body is not a JSON object"
+    return "; its body holds no string id"
 
 
 def _created_id(exchange: Exchange) -> str | None:

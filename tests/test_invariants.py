@@ -130,6 +130,30 @@ def test_a_completion_nobody_updated_keeps_its_map() -> None:
     assert "nobody updated this completion" in message
 
 
+def test_pairs_sent_to_another_completion_are_no_earlier_state() -> None:
+    """Two completions sharing one map: a read of one shows the other's last update."""
+    run = Run(completion({}))
+    other = "chatcmpl-2"
+    run.invariants.track(other, {**completion({}), "id": other}, exclusive=True)
+    run.update({"a": "1"})
+    body = {"metadata": {"b": "2"}}
+    run.send(
+        exchange(
+            "POST", f"/chat/completions/{other}", 200, {**completion({"b": "2"}), "id": other}, body
+        )
+    )
+    run.retrieve({"b": "2"})
+    [message] = run.found(AS_WRITTEN)
+    assert 'sent to other completions, never to this one: {"b": "2"}' in message
+
+
+def test_a_value_changed_by_the_store_is_left_to_the_round_trip_cases() -> None:
+    run = Run()
+    run.update({"a": "caf\u00e9"})
+    run.retrieve({"a": "caf?"})
+    assert run.found(AS_WRITTEN) == []
+
+
 def test_the_stored_completion_is_the_one_created() -> None:
     invariants = Invariants(BASE, PairLog(BASE))
     invariants.start_case("case")

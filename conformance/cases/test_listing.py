@@ -39,8 +39,12 @@ def test_listing_by_metadata_finds_the_new_value_not_the_old(
     )
     expect_listed(waited, write, f"the completion listed under metadata[{CASE}]={new}")
     # A key with a dot is a key like any other (a filter built as a JSON path takes it for
-    # one); the list has caught up with the write by now.
-    dotted = api.list({f"metadata[{DOTTED}]": new, "limit": "100"})
+    # one).
+    dotted = target.consistency.wait(
+        lambda: api.list({f"metadata[{DOTTED}]": new, "limit": "100"}),
+        target.reads.listed(stored.id, None, None),
+        Kind.UPDATE,
+    ).exchange
     expect_on_the_page(
         stored.id,
         dotted,
