@@ -10,7 +10,7 @@ MODEL ?=
 ARGS ?=
 SUITE_OPTS := $(if $(BASE_URL),--base-url=$(BASE_URL)) $(if $(MODEL),--model=$(MODEL))
 
-.PHONY: install conformance test lint bench mutation clean
+.PHONY: install conformance test blind lint bench mutation clean
 
 install: $(STAMP)
 
@@ -41,7 +41,11 @@ lint: $(STAMP)
 	$(BIN)/python .ci/lint_uses.py
 
 test: $(STAMP) lint
-	$(BIN)/python -m pytest tests -n 2 $(ARGS)
+	$(BIN)/python -m pytest tests -n 2 -m "not blind_slow" $(ARGS)
+
+# Every server of the blind hunts (tests/faults/blind/), the slow ones too: about 12 min here.
+blind: $(STAMP)
+	$(BIN)/python -m pytest tests/test_blind_hunts.py -n 2 $(ARGS)
 
 # Time, requests, start-up, scaling and overhead of a run (benchmarks/run.py): ~6 min, loopback only.
 bench: $(STAMP)

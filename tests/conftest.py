@@ -27,6 +27,13 @@ class BreakOneCase:
             raise RuntimeError("a bug in the suite")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "blind_slow: a blind server whose run waits out a bound (run by make blind, not make test)",
+    )
+
+
 @dataclass
 class SuiteRun:
     """The outcome of one run of the conformance cases."""

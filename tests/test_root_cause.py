@@ -79,8 +79,9 @@ def test_unreadable_completions_are_told_once_and_each_case_points_to_them(
     assert all(c["message"].startswith(f"{SEE_ABOVE}: ") for c in explained)
     briefs = [line for line in lines if line.startswith(f"{SEE_ABOVE}: ")]
     assert len(briefs) == cause["cases"]
-    # The full transcripts stay in compliance.json and report.html.
-    assert all(create[0] in c["transcript"] for c in explained if "not visible" in c["message"])
+    # The full transcripts stay in compliance.json and report.html, each with its create.
+    created = create[0].split(" -H ", 1)[0] + " -H "  # the run creates its two apart
+    assert all(created in c["transcript"] for c in explained if "not visible" in c["message"])
     page = (lagging.reports_dir / "report.html").read_text("utf-8")
     assert "id='root-cause'" in page and str(escape(cause["summary"])) in page
     # Once under the cause, and in full (collapsed) in the transcript of each case it failed.
