@@ -202,6 +202,23 @@ class Reads:
         return judge
 
     @staticmethod
+    def deleted(completion_id: str, readable: Callable[[], bool]) -> Judge:
+        """The cleanup's delete, judged on the DELETE's answer or, after a 404, on a retrieve:
+        READY once a DELETE answers 200, or a retrieve answers 404 for a completion that had
+        been readable (`readable()`, asked at each read). A 404 for one never read may be a
+        store still behind its create (STALE: delete again); one still shown is a delete a
+        lagging store has not seen (STALE)."""
+
+        def judge(read: Exchange) -> Seen:
+            if read.method == "DELETE":
+                return Seen.READY if read.status == 200 else Seen.OTHER
+            if read.status == 404:
+                return Seen.READY if readable() else Seen.STALE
+            return Seen.STALE if completion_object(read, completion_id) else Seen.OTHER
+
+        return judge
+
+    @staticmethod
     def lacks(completion_id: str, pairs: Mapping[str, str]) -> Judge:
         """An observation after a write that may remove `pairs` (an empty map, null): READY
         once they are gone, STALE while they are still there."""

@@ -25,11 +25,14 @@ from conformance.failures import Inconclusive, SetupFailed
 from conformance.interrupts import deferred
 from conformance.invariants import AS_WRITTEN, LIST, MESSAGES, Invariants, Tracked
 from conformance.jsontext import as_json
-from conformance.reads import Reads, entry_in, holds, metadata_of
+from conformance.reads import Reads, completion_object, entry_in, holds, metadata_of
 from conformance.settings import Settings
 from conformance.transcript import Redactor
 
 T = TypeVar("T")
+# The seconds the cleanup gives a delete to be confirmed, even at --consistency-timeout=0: a
+# store behind its create answers 404 to a DELETE of a completion it stores a moment later.
+CLEANUP_FLOOR = 5.0
 FIXTURE_PROMPT = "Conformance suite fixture. Reply with the single word: ok."
 # The stored completion's conversation: longer than the first page of the messages endpoint
 # (20), so an update that rewrites the stored messages from what a page shows is seen.
@@ -104,6 +107,7 @@ class Target:
         self._create_refused: SetupFailed | None = None
         self._made: dict[str, Any] = {}
         self._to_delete: list[str] = []
+        self._readable: set[str] = set()  # completions some read showed: a 404 is then a delete
 
     @property
     def absent_id(self) -> str:
@@ -274,6 +278,7 @@ class Target:
         )
         original = waited.exchange.json_object() if waited.ready else None
         if original is not None:
+            self._readable.add(completion_id)
             exclusive = created_by_suite or not self._shared_given
             tracked = self.invariants.track(
                 completion_id,
@@ -375,22 +380,55 @@ class Target:
             notes.append(self._restore(stored))
         deleted = 0
         for completion_id in list(self._to_delete):
-            exchange = self.client.delete(completion_id)
-            if exchange.status in (200, 404):
+            waited = self._delete(completion_id)
+            if waited.ready:
                 self._to_delete.remove(completion_id)
                 self._forget(completion_id)
                 deleted += 1
             else:
+                last = waited.exchange
                 notes.append(
-                    f"could not delete {completion_id} ({exchange.answer}); it stays in the ledger"
+                    f"could not confirm {completion_id} deleted ({last.method} answered "
+                    f"{last.answer}, after {waited.bound:g} s)"
                 )
-        if deleted and not self._to_delete:
+        if self._to_delete:
+            where = self.settings.ledger
+            notes.append(
+                f"cleanup: {len(self._to_delete)} completion(s) of the run may remain at the "
+                + (
+                    f"target; their ids stay in {where}, and the next run against "
+                    f"{self.settings.base_url} deletes them"
+                    if where is not None
+                    else "target (no ledger was kept)"
+                )
+            )
+        elif deleted:
             notes.append(
                 f"cleanup: deleted the {deleted} completion(s) still stored; none of the run's "
                 "remain"
             )
         self.client.close()
         return notes
+
+    def _delete(self, completion_id: str) -> Waited:
+        """Delete until the target confirms it (`Reads.deleted`): within the consistency bound,
+        and at least CLEANUP_FLOOR seconds."""
+
+        def attempt() -> Exchange:
+            exchange = self.client.delete(completion_id)
+            if exchange.status != 404:
+                return exchange
+            read = self.client.retrieve(completion_id)
+            if completion_object(read, completion_id) is not None:
+                self._readable.add(completion_id)
+            return read
+
+        return self.consistency.wait(
+            attempt,
+            self.reads.deleted(completion_id, lambda: completion_id in self._readable),
+            None,
+            bound=max(self.consistency.bound, CLEANUP_FLOOR),
+        )
 
     def _restore(self, stored: Completion) -> str:
         """Put the given completion's original metadata back, and check that it took."""
@@ -422,11 +460,11 @@ class Target:
         for path in sorted(ledger.parent.glob(f"{ledger.stem}*{ledger.suffix}")):
             entries = _read_ledger(path)
             mine = [e for e in entries if e["base_url"] == self.settings.base_url]
-            for entry in mine:
-                self.client.delete(entry["id"])
-            if mine:
-                _write_ledger(path, [e for e in entries if e not in mine])
-            swept += len(mine)
+            # Gone (200) or long absent (404): an id whose DELETE failed stays for the next run.
+            gone = [e for e in mine if self.client.delete(e["id"]).status in (200, 404)]
+            if gone:
+                _write_ledger(path, [e for e in entries if e not in gone])
+            swept += len(gone)
         return swept
 
     def _remember(self, completion_id: str) -> None:

@@ -7,6 +7,7 @@ reads what a vendor would read: exit code, terminal output and the files in --re
 from __future__ import annotations
 
 import json
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
 
 from conformance import __version__
 from conformance.client import Client
@@ -23,6 +25,7 @@ from conformance.reference.store import Record
 from conformance.requirements import catalogue
 from tests.conftest import API_KEY, SuiteRun
 from tests.faults.catalogue import ErrorWithoutParamAndCode, MergeSemantics
+from tests.faults.stores import DelayedStore
 
 Serve = Callable[..., BackgroundServer]
 Run = Callable[..., SuiteRun]
@@ -274,6 +277,45 @@ def test_vendor_run_deletes_what_it_created(serve: Serve, run_suite: Run) -> Non
     assert 0 < run.compliance["completions_created"] <= 3
     assert listed(server) == []
     assert ledger_entries(run) == []
+
+
+@pytest.mark.parametrize("bound", ["0", "30"])
+def test_cleanup_at_a_store_behind_its_creates_deletes_what_it_created(
+    serve: Serve, run_suite: Run, bound: str
+) -> None:
+    """A store that shows a new completion only 2 s after its create answers 404 to a DELETE
+    before then: that is no deletion. The cleanup deletes again until one is confirmed, at least
+    a few seconds even at --consistency-timeout=0, so nothing of the run is left."""
+    server = serve(DelayedStore)
+    run = run_suite(
+        *vendor_args(server, "--model=test-model", "-k", "UCC-RESP-STATUS"),
+        f"--consistency-timeout={bound}",
+    )
+    assert run.compliance["completions_created"] >= 1
+    time.sleep(DelayedStore.CREATE_DELAY + 0.5)  # whatever was created is visible by now
+    assert listed(server) == []
+    assert ledger_entries(run) == []
+    assert "cleanup: deleted the " in str(run.result.stdout)
+
+
+class DeletesNothing(ReferenceApi):
+    """Every DELETE fails: the run's completions stay."""
+
+    async def delete_endpoint(self, request: Request) -> Response:
+        error = {"message": "deletes are disabled", "type": "server_error", "param": None}
+        return JSONResponse({"error": {**error, "code": None}}, status_code=503)
+
+
+def test_cleanup_that_cannot_confirm_a_delete_keeps_the_id_and_says_so(
+    serve: Serve, run_suite: Run
+) -> None:
+    server = serve(DeletesNothing)
+    run = run_suite(*vendor_args(server, "--model=test-model", "-k", "UCC-RESP-STATUS"))
+    left = listed(server)
+    assert left and sorted(e["id"] for e in ledger_entries(run)) == sorted(left)
+    out = str(run.result.stdout)
+    assert f"cleanup: {len(left)} completion(s) of the run may remain at the target" in out
+    assert "the next run against " in out
 
 
 def test_vendor_run_sweeps_what_a_crashed_run_left_at_its_base_url(

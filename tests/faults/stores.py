@@ -41,9 +41,11 @@ class DelayedStore(ReferenceApi):
     answer (the reference store's own lag, conformance/reference/store.py): within any
     sensible --consistency-timeout, so conformant."""
 
+    CREATE_DELAY = 2.0
+
     def __init__(self, keys: Mapping[str, str], store: Store | None = None) -> None:
         super().__init__(keys, store)
-        self.store.create_delay = 2.0
+        self.store.create_delay = self.CREATE_DELAY
         self.store.update_delay = 1.0
 
 
