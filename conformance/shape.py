@@ -230,10 +230,12 @@ def _logprob_problems(entry: Any, where: str) -> list[str]:
     return problems
 
 
-def expect_log_probabilities(body: dict[str, Any], exchange: Exchange) -> None:
+def expect_log_probabilities(body: dict[str, Any], exchange: Exchange) -> int:
     """Every token entry of every choice's logprobs (content and refusal, their top_logprobs
-    too) has a string token, a log probability (a number, at most 0) and byte values."""
+    too) has a string token, a log probability (a number, at most 0) and byte values. The
+    number of entries judged: none means nothing was observed."""
     problems = []
+    judged = 0
     for n, choice in enumerate(choices_of(body)):
         logprobs = choice.get("logprobs") if isinstance(choice, dict) else None
         for part in ("content", "refusal"):
@@ -241,11 +243,13 @@ def expect_log_probabilities(body: dict[str, Any], exchange: Exchange) -> None:
             for i, entry in enumerate(entries if isinstance(entries, list) else []):
                 where = f"choices[{n}].logprobs.{part}[{i}]"
                 problems += _logprob_problems(entry, where)
+                judged += 1
                 tops = entry.get("top_logprobs") if isinstance(entry, dict) else None
                 for j, top in enumerate(tops if isinstance(tops, list) else []):
                     problems += _logprob_problems(top, f"{where}.top_logprobs[{j}]")
     if problems:
         raise ConformanceFailure("; ".join(problems[:4]), (exchange,))
+    return judged
 
 
 # --- usage ------------------------------------------------------------------------------------
@@ -254,7 +258,7 @@ def expect_usage_total(body: dict[str, Any], exchange: Exchange) -> None:
     without usage (the official schema allows that) has no total to judge."""
     usage = body.get("usage")
     if usage is None:
-        pytest.skip("the answer carries no usage (the official schema allows that): no total")
+        pytest.skip("not observed: the answer carries no usage (the official schema allows that)")
     if not isinstance(usage, dict):
         raise ConformanceFailure(f"usage is not an object: {as_json(usage, 80)}", (exchange,))
     prompt, completion, total = (
@@ -276,6 +280,8 @@ def expect_usage_within_totals(body: dict[str, Any], exchange: Exchange) -> None
     """No token count is negative and no detail exceeds its total (no usage is allowed; a
     usage that is no object is the schema's verdict)."""
     usage = body.get("usage")
+    if usage is None:
+        pytest.skip("not observed: the answer carries no usage (the official schema allows that)")
     if not isinstance(usage, dict):
         return
     problems = []

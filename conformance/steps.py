@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from conformance.client import Exchange
 from conformance.consistency import Waited
 from conformance.countings import PURE, heavy, over, suggested
@@ -207,6 +209,18 @@ def refused_as_invalid(exchange: Exchange) -> bool:
     """A 4xx about the body: not the key (401, 403), the id (404) or the rate (429)."""
     status = exchange.status
     return status is not None and 400 <= status < 500 and status not in (401, 403, 404, 429)
+
+
+def observed_refusal(exchange: Exchange, what: str) -> str:
+    """What an INFO case records of an update that was not accepted: a refusal about the body
+    ("rejected with HTTP 400"). Any other answer (the key, the id, the rate, the server, none)
+    says nothing of `what`, and is never recorded as the target's behaviour: the case is not
+    observed (a skip that says why)."""
+    if refused_as_invalid(exchange):
+        return f"rejected with {exchange.answer}"
+    pytest.skip(
+        f"not observed: the update answered {exchange.answer}, which says nothing of {what}"
+    )
 
 
 def refused_short(

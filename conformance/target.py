@@ -30,6 +30,11 @@ from conformance.settings import Settings
 from conformance.transcript import Redactor
 
 T = TypeVar("T")
+# What the shared completion is created with besides the conversation, so that the values some
+# requirements judge exist at all: two choices (their indexes), log probabilities with two
+# alternatives per token. A target that refuses them gets the create again without them.
+VALUES_ASKED: dict[str, Any] = {"n": 2, "logprobs": True, "top_logprobs": 2}
+
 # The seconds the cleanup gives a delete to be confirmed, even at --consistency-timeout=0: a
 # store behind its create answers 404 to a DELETE of a completion it stores a moment later.
 CLEANUP_FLOOR = 5.0
@@ -108,6 +113,7 @@ class Target:
         self._made: dict[str, Any] = {}
         self._to_delete: list[str] = []
         self._readable: set[str] = set()  # completions some read showed: a 404 is then a delete
+        self.asks_refused: Exchange | None = None  # the create with VALUES_ASKED, when refused
 
     @property
     def absent_id(self) -> str:
@@ -263,7 +269,7 @@ class Target:
         given = self.settings.completion_id
         if given is not None:
             return self._first_read(given, None, created_by_suite=False)
-        completion_id, creation = self._create(store=True)
+        completion_id, creation = self._create(store=True, asks=VALUES_ASKED)
         return self._first_read(completion_id, creation, created_by_suite=True)
 
     def _first_read(
@@ -328,7 +334,11 @@ class Target:
         return completion.id
 
     def _create(
-        self, *, store: bool, metadata: dict[str, str] | None = None
+        self,
+        *,
+        store: bool,
+        metadata: dict[str, str] | None = None,
+        asks: dict[str, Any] | None = None,
     ) -> tuple[str, Exchange]:
         if self.settings.no_create:
             pytest.skip("needs a completion created by the suite, and --no-create was given")
@@ -346,7 +356,10 @@ class Target:
         if metadata is not None:
             body["metadata"] = metadata
         with deferred():  # a Ctrl-C waits for the answer, so that the id reaches the ledger
-            exchange = self.client.create(body)
+            exchange = self.client.create({**body, **(asks or {})})
+            if asks and exchange.status in (400, 422):
+                self.asks_refused = exchange  # asked again without: the cases say so
+                exchange = self.client.create(body)
             completion_id = _created_id(exchange)
             if store and completion_id is not None:
                 self._to_delete.append(completion_id)
@@ -360,6 +373,19 @@ class Target:
             raise self._create_refused
         self.completions_created += 1
         return completion_id, exchange
+
+    def not_observed(self, stored: Completion, what: str) -> str:
+        """Why `what` (log probabilities, a second choice) is absent from the shared completion:
+        the reason of a NOT OBSERVED verdict."""
+        if not stored.created_by_suite:
+            return f"not observed: the given completion (--completion-id) carries no {what}"
+        refused = self.asks_refused
+        if refused is not None:
+            return (
+                f"not observed: no {what}: the target refused a create asking for them "
+                f"({as_json(VALUES_ASKED)}: {refused.answer}), so the suite created without"
+            )
+        return f"not observed: no {what}, although the completion was created asking for them"
 
     def totals(self) -> dict[str, Any]:
         """What this process's part of the run cost (JSON-ready, summed over xdist workers)."""

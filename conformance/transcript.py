@@ -10,13 +10,15 @@ redacted; a curl line names an environment variable instead) and which extra one
 from __future__ import annotations
 
 import hashlib
+import json
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from conformance.access import REDACTED, Access, Extra, query_pair
-from conformance.client import Exchange
+from conformance.client import Exchange, decode_json
 
 __all__ = ["REDACTED", "Frame", "Redactor", "curl_command", "failure_text", "format_exchange"]
 BODY_PREVIEW_CHARS = 2000
@@ -68,11 +70,40 @@ def _preview(data: bytes | None, truncated: bool = False) -> str:
     if not data:
         return "(empty body)"
     text = data.decode("utf-8", errors="backslashreplace")
+    if len(text) > BODY_PREVIEW_CHARS and not truncated:
+        shortened = _with_short_arrays(data)
+        if shortened is not None and len(shortened) <= BODY_PREVIEW_CHARS:
+            return f"{shortened} (long arrays shortened; {len(data)} bytes in all)"
     if len(text) > BODY_PREVIEW_CHARS:
         text = f"{text[:BODY_PREVIEW_CHARS]}… ({len(data)} bytes in all)"
     elif truncated:
         text = f"{text}… (cut at {len(data)} bytes)"
     return text
+
+
+ARRAY_PREVIEW_ITEMS = 2
+
+
+def _with_short_arrays(data: bytes) -> str | None:
+    """A long JSON answer with each array past a few items cut to its first ones (log
+    probabilities, many choices), so that what follows them (usage, metadata) stays in the
+    preview; None when the body is no JSON the suite can read."""
+
+    def short(value: Any) -> Any:
+        if isinstance(value, list):
+            kept = [short(item) for item in value[:ARRAY_PREVIEW_ITEMS]]
+            more = len(value) - len(kept)
+            return [*kept, f"… {more} more"] if more > 0 else kept
+        if isinstance(value, dict):
+            return {key: short(item) for key, item in value.items()}
+        return value
+
+    try:
+        value = decode_json(data)
+    except ValueError:
+        return None
+    text = json.dumps(short(value), ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")  # a lone surrogate as \\ud800
 
 
 def _extras(access: Access) -> dict[str, Extra]:

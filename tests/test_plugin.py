@@ -344,3 +344,28 @@ def test_vendor_run_sweeps_what_a_crashed_run_left_at_its_base_url(
     assert client.retrieve(leftover).status == 404
     assert ledger_entries(SuiteRun(result, reports)) == [elsewhere]
     client.close()
+
+
+class EmptyAndNullMapsBreakTheServer(ReferenceApi):
+    """An update of an empty or null map answers 503: nothing about how such maps are taken."""
+
+    async def update_endpoint(self, request: Request) -> Response:
+        body = json.loads(await request.body() or b"null")
+        if isinstance(body, dict) and body.get("metadata") in ({}, None):
+            error = {"message": "upstream unavailable", "type": "server_error", "param": None}
+            return JSONResponse({"error": {**error, "code": None}}, status_code=503)
+        return await super().update_endpoint(request)
+
+
+def test_an_observation_on_an_answer_about_something_else_is_not_observed(
+    run_against: Run,
+) -> None:
+    """An INFO records what the target does with the thing observed; a 503 to the update says
+    nothing of it: the case is NOT OBSERVED (a skip with the reason), never "rejected"."""
+    run = run_against(EmptyAndNullMapsBreakTheServer, "-m", "info")
+    for rid, what in (("UCC-INFO-EMPTY-MAP", "an empty map"), ("UCC-INFO-NULL-METADATA", "null")):
+        [row] = [r for r in run.compliance["requirements"] if r["id"] == rid]
+        assert row["verdict"] == "SKIP", row
+        [case] = row["cases"]
+        assert case["message"].startswith("not observed: the update answered HTTP 503"), case
+        assert what in case["message"] and not case.get("observation")

@@ -98,6 +98,18 @@ def test_format_exchange_cuts_a_long_body_and_says_how_long_it_was() -> None:
     assert "y" * (BODY_PREVIEW_CHARS + 1) not in text
 
 
+def test_a_long_json_answer_keeps_what_follows_its_long_arrays() -> None:
+    """Log probabilities of two choices outgrow the preview; the metadata after them is what a
+    reader of an update's failure needs."""
+    entries = [{"token": f"t{i}", "logprob": -0.5, "bytes": [116]} for i in range(40)]
+    choices = [{"index": i, "logprobs": {"content": entries}} for i in range(2)]
+    body = json.dumps({"choices": choices, "metadata": {"k": "caf\u00e9 \ud800"}}).encode()
+    assert len(body) > BODY_PREVIEW_CHARS
+    text = format_exchange(exchange(body), Redactor([KEY]))
+    assert f'"metadata":{{"k":"café \\ud800"}}}} (long arrays shortened; {len(body)} bytes' in text
+    assert '{"token":"t1","logprob":-0.5,"bytes":[116]},"… 38 more"]' in text
+
+
 def test_format_exchange_of_a_truncated_answer_says_where_it_was_cut() -> None:
     """The client's cap cut the answer: the reader must not take the tail as the whole."""
     capped = exchange(b'{"partial": ')

@@ -51,10 +51,40 @@ class ApiError(Exception):
         self.code = code
 
 
+def _logprobs(answer: str, alternatives: int) -> dict[str, Any]:
+    """Log probabilities of an echo answer, one entry per word: certain, as an echo is, with
+    `alternatives` less likely tokens beside each."""
+
+    def entry(token: str, logprob: float) -> dict[str, Any]:
+        return {"token": token, "logprob": logprob, "bytes": list(token.encode("utf-8"))}
+
+    return {
+        "content": [
+            {
+                **entry(token, 0.0),
+                "top_logprobs": [
+                    entry(token, 0.0),
+                    *(entry(f"{token}{i}", -2.5 * i) for i in range(1, alternatives)),
+                ][:alternatives],
+            }
+            for token in (w if i == 0 else f" {w}" for i, w in enumerate(answer.split()))
+        ],
+        "refusal": None,
+    }
+
+
 def echo_completion(
-    completion_id: str, created: int, model: str, messages: list[dict[str, Any]]
+    completion_id: str,
+    created: int,
+    model: str,
+    messages: list[dict[str, Any]],
+    *,
+    n: int = 1,
+    top_logprobs: int | None = None,
 ) -> dict[str, Any]:
-    """The chat completion object of an echo answer, with plausible usage counts."""
+    """The chat completion object of an echo answer, with plausible usage counts: `n` choices,
+    each with the log probabilities of its tokens when asked (`top_logprobs` not None: that
+    many alternatives per token)."""
     prompt = " ".join(str(m.get("content") or "") for m in messages)
     last_user = next(
         (str(m.get("content") or "") for m in reversed(messages) if m.get("role") == "user"),
@@ -62,7 +92,7 @@ def echo_completion(
     )
     answer = f"Echo: {last_user}"
     prompt_tokens = len(prompt.split()) + 3 * len(messages)
-    completion_tokens = len(answer.split())
+    completion_tokens = n * len(answer.split())
     return {
         "id": completion_id,
         "object": "chat.completion",
@@ -70,16 +100,17 @@ def echo_completion(
         "model": model,
         "choices": [
             {
-                "index": 0,
+                "index": index,
                 "message": {
                     "role": "assistant",
                     "content": answer,
                     "refusal": None,
                     "annotations": [],
                 },
-                "logprobs": None,
+                "logprobs": None if top_logprobs is None else _logprobs(answer, top_logprobs),
                 "finish_reason": "stop",
             }
+            for index in range(n)
         ],
         "usage": {
             "prompt_tokens": prompt_tokens,
@@ -273,7 +304,10 @@ class ReferenceApi:
         model, messages, metadata = self.validate_create(body)
         completion_id = self.new_id()
         created = int(time.time())
-        obj = echo_completion(completion_id, created, model, messages)
+        n, top_logprobs = self.validate_choices(body)
+        obj = echo_completion(
+            completion_id, created, model, messages, n=n, top_logprobs=top_logprobs
+        )
         stored_messages = [
             {
                 "id": f"{completion_id}-{i}",
@@ -304,6 +338,30 @@ class ReferenceApi:
         if not all(isinstance(m, dict) for m in messages):
             raise ApiError(400, "Invalid 'messages': expected objects.", param="messages")
         return model, messages, self.validate_metadata(body.get("metadata") or {})
+
+    def validate_choices(self, body: dict[str, Any]) -> tuple[int, int | None]:
+        """A create's `n` (1 to 8 here) and its log probabilities: `logprobs: true` asks for
+        them, `top_logprobs` (0 to 20) for that many alternatives per token and needs it."""
+        n = body.get("n", 1)
+        if n is None:
+            n = 1
+        if type(n) is not int or not 1 <= n <= 8:
+            raise ApiError(400, "Invalid 'n': expected an integer from 1 to 8.", param="n")
+        logprobs = body.get("logprobs")
+        top = body.get("top_logprobs")
+        if logprobs not in (None, True, False):
+            raise ApiError(400, "Invalid 'logprobs': expected a boolean.", param="logprobs")
+        if top is not None and (type(top) is not int or not 0 <= top <= 20):
+            raise ApiError(
+                400,
+                "Invalid 'top_logprobs': expected an integer from 0 to 20.",
+                param="top_logprobs",
+            )
+        if top is not None and logprobs is not True:
+            raise ApiError(
+                400, "'top_logprobs' requires 'logprobs' to be true.", param="top_logprobs"
+            )
+        return n, (top or 0) if logprobs is True else None
 
     # --- streaming (supporting) ------------------------------------------------------------
     def wants_stream(self, body: Any) -> bool:
