@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from conformance.collection import CASES_DIR
 from conformance.failures import NOT_RUN
 from conformance.reference import BackgroundServer, ReferenceApi
 from conformance.reference.app import ApiError
@@ -183,3 +185,26 @@ def test_refused_preconditions_are_inconclusive_in_a_few_requests(
     assert run.verdicts["UCC-LIMIT-PAIRS-17"] == "INCONCLUSIVE"
     assert run.compliance["requests_sent"] < 15, run.compliance["requests_sent"]
     assert run.result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_under_xdist_a_setup_failure_is_told_once(
+    serve: Serve, pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    """Each worker meets the refused create with its own exchange; the run has one cause."""
+    server = serve(RefusesTheModel)
+    reports = tmp_path / "reports"
+    result = pytester.runpytest_subprocess(
+        str(CASES_DIR),
+        "-n",
+        "2",
+        "--no-fuzz",
+        f"--reports-dir={reports}",
+        f"--base-url={server.base_url}",
+        f"--api-key={API_KEY}",
+        "--model=no-such-model",
+        "--consistency-timeout=0",
+    )
+    doc = json.loads((reports / "compliance.json").read_text("utf-8"))
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert doc["verdict"] == "SETUP FAILED"
+    assert len(doc["setup_failures"]) == 1, doc["setup_failures"]

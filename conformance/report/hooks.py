@@ -128,9 +128,7 @@ def document(config: pytest.Config) -> dict[str, Any]:
         results=results,
         stopped=report.stopped,
         interrupted=report.interrupted,
-        setup_failures=list(
-            dict.fromkeys(c.setup_failure for c in state.results if c.setup_failure)
-        ),
+        setup_failures=_setup_failures(state.results),
     )
     doc["capabilities"] = detect_capabilities(results)
     if profile is not None:

@@ -49,8 +49,6 @@ class Variant:
 
 FAULTS: list[Variant] = []
 CONFORMANT: list[Variant] = []
-# Targets the suite cannot even be set up against: no requirement can be judged, so each case
-# is INCONCLUSIVE, and the run must fail rather than pass on nothing.
 
 
 def registrar(into: list[Variant]) -> Callable[..., Any]:
