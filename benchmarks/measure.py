@@ -266,7 +266,8 @@ def request_floor(probe: dict[str, Any]) -> dict[str, Any]:
 
     - a hand-written case needs one request of each kind its requirement involves (the
       update under test; a retrieve if the requirement is about what is stored; a list or
-      a delete if it is about those): the number of distinct kinds it sent;
+      a delete if it is about those; the list entry and the stored messages the invariants
+      read once after a case that wrote): the number of distinct kinds it sent;
     - the shared completions need their creates and deletes, not the reads that wait for
       them (the loopback target is read-your-writes);
     - a fuzz input needs sending once, whichever checks look at the answer, plus one read
