@@ -1,13 +1,13 @@
 """The blind hunts: servers written from the page alone (tests/faults/blind/), run at the user's
-default settings but for the fuzz cases (left out to keep `make test` short; the figures in
-the README were measured with them).
+default settings but for the fuzz cases (left out to keep `make test` short; the README's
+"before" figures were measured with them, its "now" figures as here).
 
 A fault must be flagged under one of the requirements its verdict names, and fail the run when
 one of those is a MUST (or, where said, end SETUP FAILED); a conformant server must pass, warning
 on no SHOULD but the ones it names. The faults the suite does not catch are listed with why, as
 strict xfails: when one is caught, the test says so and the list must be updated. The servers
-whose runs wait out a bound for half a minute or more are marked `blind_slow`: `make test`
-leaves them out, `make blind` runs every server.
+whose runs took over 5 s (most wait out the consistency bound or a rate limit) are marked
+`blind_slow`: `make test` leaves them out, `make blind` runs every server.
 """
 
 from __future__ import annotations

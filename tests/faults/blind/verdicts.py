@@ -339,9 +339,9 @@ CONFORMANT_WARNS: dict[str, frozenset[str]] = {
     "hunt2-verbose_extra_fields": frozenset(),
 }
 
-# Servers whose runs wait out a bound (the consistency bound on a fault that never shows the
-# write, a rate limit that lasts seconds): 30 s to 5 min each, so `make blind` runs them and
-# `make test` leaves them out (marker `blind_slow`).
+# Servers whose runs took over 5 s when measured (most wait out the consistency bound on a fault
+# that never shows the write, or a rate limit that lasts seconds; up to 5 min): `make blind`
+# runs them, `make test` leaves them out (marker `blind_slow`).
 SLOW: frozenset[str] = frozenset(
     {
         "hunt1-aws_tag_charset_rules",
