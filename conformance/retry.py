@@ -133,7 +133,8 @@ class RateLimitPolicy:
         if self.waited + wait > self.max_total_wait:
             return Plan(
                 None,
-                f"{self.max_total_wait:g} s of waiting in a run ({self.waited:.0f} s spent)",
+                f"{self.max_total_wait:g} s of waiting in a run ({self.waited:.0f} s spent; "
+                "--rate-limit-wait allows more)",
             )
         return Plan(wait)
 

@@ -112,7 +112,7 @@ def test_without_a_header_the_wait_backs_off_exponentially_with_jitter() -> None
             [(429, {"retry-after": "20"})] * 3,
             [20.0],
             "rate limited: 2 answers 429 within 20 s; the bound is 30 s of waiting in a run "
-            "(20 s spent)",
+            "(20 s spent; --rate-limit-wait allows more)",
         ),
     ],
     ids=["attempts", "single-wait", "total-wait"],
