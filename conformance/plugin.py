@@ -63,6 +63,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if not collects_cases(config):
         return
     state = config.stash[STATE] = start(config)
+    state.ctrl_c.watch()
     config.pluginmanager.register(VerdictCollector(state.results), "conformance-verdicts")
     if not hasattr(config, "workerinput"):
         if getattr(config.option, "htmlpath", "") is None:  # pytest-html may be disabled
@@ -92,8 +93,15 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    """The client closes last: on an interrupt pytest tears fixtures down after the cleanup,
+    and theirs (the stateful fuzz case's deletes) still send requests."""
     state = state_of(config)
-    if state is not None and state.server is not None:
+    if state is None:
+        return
+    state.ctrl_c.release()
+    if state.target is not None:
+        state.target.client.close()
+    if state.server is not None:
         state.server.stop()
 
 
@@ -188,6 +196,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         item.user_properties += state.record(judgement, requirement, report)
         state.tell_cause(judgement, report, lost_since(state, item))
     state.redact_report(report)
+    if state.ctrl_c.seen:  # its KeyboardInterrupt was caught on the way: stop all the same
+        item.session.shouldstop = "the run was interrupted"
     return report
 
 
@@ -297,7 +307,6 @@ def cleanup(config: pytest.Config, state: RunState, exitstatus: int) -> list[str
         return state.target.cleanup()
     except KeyboardInterrupt:
         state.cleanup_interrupted = True
-        state.target.client.close()
         ledger = state.settings.ledger
         kept = (
             f"the ids not deleted stay in {ledger}, and the next run against "

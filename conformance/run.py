@@ -19,6 +19,7 @@ import pytest
 from conformance.causes import SEE_ABOVE, TITLES, Cause, Watch
 from conformance.consistency import Kind
 from conformance.failures import NOT_RUN
+from conformance.interrupts import CtrlC
 from conformance.judge import SETUP_FAILURE_SECTION, TRANSCRIPT_SECTION, Judgement
 from conformance.options import Options
 from conformance.reference import BackgroundServer
@@ -44,6 +45,7 @@ class RunState:
     results: list[CaseResult] = field(default_factory=list)
     cleanup_notes: list[str] = field(default_factory=list)
     cleanup_interrupted: bool = False  # a Ctrl-C stopped the cleanup (the ledger keeps the rest)
+    ctrl_c: CtrlC = field(default_factory=CtrlC)  # whether the run received one at all
     swept: int = 0
     profile: Profile | None = None
     worker_totals: list[dict[str, Any]] = field(default_factory=list)

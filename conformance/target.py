@@ -433,7 +433,6 @@ class Target:
                 f"cleanup: deleted the {deleted} completion(s) still stored; none of the run's "
                 "remain"
             )
-        self.client.close()
         return notes
 
     def _delete(self, completion_id: str) -> Waited:

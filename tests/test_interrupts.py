@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -192,3 +193,70 @@ def test_ledger_lists_the_completion_before_the_create_returns(
     client = Client(server.base_url, API_KEY)
     assert client.retrieve(created.id).status == 404
     client.close()
+
+
+SWALLOWS_CTRL_C = """
+import os, signal, time
+
+def pytest_runtest_call(item):
+    if item.name == "test_valid_update_answers_200_with_json":
+        try:  # a library that catches everything, KeyboardInterrupt included
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except BaseException:
+            pass
+"""
+
+
+def test_a_ctrl_c_whose_interrupt_was_swallowed_still_interrupts_the_run(tmp_path: Path) -> None:
+    """What became of the KeyboardInterrupt does not matter: the run got a Ctrl-C, so it stops
+    after the case and is INTERRUPTED, never PASSED."""
+    (tmp_path / "swallows_ctrl_c.py").write_text(SWALLOWS_CTRL_C, "utf-8")
+    reports = tmp_path / "reports"
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
+    env["PYTHONPATH"] = str(tmp_path)
+    command = [sys.executable, "-m", "conformance", "-p", "swallows_ctrl_c", "--no-fuzz"]
+    run = subprocess.run(
+        [*command, f"--reports-dir={reports}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=BOUND,
+        check=False,
+    )
+    doc = json.loads((reports / "compliance.json").read_text("utf-8"))
+    assert run.returncode == pytest.ExitCode.INTERRUPTED, run.stdout[-3000:]
+    assert doc["verdict"] == "INTERRUPTED" and doc["complete"] is False
+    judged = [r for r in doc["requirements"] if r["verdict"] in ("PASS", "FAIL", "WARN")]
+    assert 0 < len(judged) < 5
+
+
+def test_sigint_during_the_stateful_fuzz_case_still_writes_the_reports(tmp_path: Path) -> None:
+    """The stateful case's fixture deletes what it created when pytest tears it down, which an
+    interrupt defers to after the run's cleanup: the client is still open for it."""
+    reports = tmp_path / "reports"
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
+    command = [
+        *(sys.executable, "-m", "conformance", "-k", "sequences", "--fuzz-examples=200"),
+        f"--reports-dir={reports}",
+    ]
+    with subprocess.Popen(
+        command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    ) as run:
+        try:
+            out = b""
+            assert run.stdout is not None
+            while b"test_fuzz.py " not in out:  # the stateful case has started
+                chunk = os.read(run.stdout.fileno(), 4096)  # the line ends after the case
+                assert chunk, out.decode("utf-8", "replace")[-3000:]
+                out += chunk
+            time.sleep(0.5)  # well into its sequences
+            run.send_signal(signal.SIGINT)
+            rest, _ = run.communicate(timeout=BOUND)
+        finally:
+            run.kill()
+    text = (out + rest).decode("utf-8", "replace")
+    assert "Traceback" not in text, text[-3000:]
+    assert run.returncode == pytest.ExitCode.INTERRUPTED, text[-3000:]
+    doc = json.loads((reports / "compliance.json").read_text("utf-8"))
+    assert doc["verdict"] == "INTERRUPTED"

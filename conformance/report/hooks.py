@@ -169,7 +169,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Any:
     if exitstatus == pytest.ExitCode.USAGE_ERROR:
         report = None  # a usage error leaves no report (conformance.arguments)
     if report is not None:
-        if exitstatus == pytest.ExitCode.INTERRUPTED:
+        state = state_of(config)
+        if exitstatus == pytest.ExitCode.INTERRUPTED or (state is not None and state.ctrl_c.seen):
             report.interrupted = True
             report.stopped = report.stopped or "the run was interrupted"
         elif session.shouldfail or session.shouldstop:
