@@ -22,8 +22,8 @@ from conformance.failures import NOT_RUN
 from conformance.interrupts import CtrlC
 from conformance.judge import SETUP_FAILURE_SECTION, TRANSCRIPT_SECTION, Judgement
 from conformance.options import Options
+from conformance.profiles import Profile, ProfileError, load_profile
 from conformance.reference import BackgroundServer
-from conformance.report.profiles import Profile, ProfileError, load_profile
 from conformance.requirements import Requirement, catalogue
 from conformance.settings import Settings, resolve_settings
 from conformance.target import Target

@@ -13,9 +13,9 @@ import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 
+from conformance.profiles import CORE_AREAS, ProfileError, load_profile
 from conformance.reference import BackgroundServer, ReferenceApi
 from conformance.reference.app import ApiError
-from conformance.report.profiles import CORE_AREAS, ProfileError, load_profile
 from conformance.requirements import Level, catalogue
 from tests.conftest import API_KEY, SuiteRun
 from tests.faults.catalogue import UsageTotalOffByOne

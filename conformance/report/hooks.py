@@ -23,9 +23,10 @@ from _pytest import junitxml
 
 from conformance import __version__
 from conformance.judge import TRANSCRIPT_SECTION
+from conformance.profiles import today
 from conformance.report import baseline as gate_
 from conformance.report import compliance, history, markup
-from conformance.report.profiles import assess, detect_capabilities, today
+from conformance.report.profiles import assess, detect_capabilities
 from conformance.report.root_cause import TellCauseFirst
 from conformance.report.schema import ReportError
 from conformance.requirements import catalogue
