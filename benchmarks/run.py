@@ -75,7 +75,7 @@ from measure import (
 from tables import table
 from targets import targets
 
-from conformance.fuzz.settings import DEFAULT_EXAMPLES
+from conformance.options import DEFAULT_FUZZ_EXAMPLES
 
 MODEL = "bench-model"
 # The example budgets of the scaling rows, beside the run's own budget (the `latency` row):
@@ -113,7 +113,7 @@ def fuzz_budget() -> tuple[int, str]:
     given = os.environ.get("CONFORMANCE_FUZZ_EXAMPLES", "")
     if given.isdigit():
         return int(given), "$CONFORMANCE_FUZZ_EXAMPLES"
-    return DEFAULT_EXAMPLES, "the suite's --fuzz-examples default"
+    return DEFAULT_FUZZ_EXAMPLES, "the suite's --fuzz-examples default"
 
 
 def has_xdist() -> bool:

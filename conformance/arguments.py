@@ -24,17 +24,19 @@ from _pytest import junitxml
 from _pytest.main import resolve_collection_argument
 from _pytest.mark import _parse_expression, _validate_marker_names
 
+from conformance.options import read_pytest_option
+
 
 def check(config: pytest.Config) -> None:
     """A pytest.UsageError for the first argument the run would refuse while collecting."""
     for index, arg in enumerate(config.args):
         _path(config, arg, index)
-    keyword = (config.option.keyword or "").lstrip()
+    keyword = (read_pytest_option(config, "keyword") or "").lstrip()
     if keyword:
         expression = _parse_expression(keyword, "Wrong expression passed to '-k'")
         for constant in (False, True):  # each side of `and` / `or` is evaluated under one
             expression.evaluate(_keyword_matcher(constant))
-    mark = config.option.markexpr or ""
+    mark = read_pytest_option(config, "markexpr") or ""
     if mark:
         _validate_marker_names(_parse_expression(mark, "Wrong expression passed to '-m'"), config)
 
@@ -50,7 +52,7 @@ def _path(config: pytest.Config, arg: str, index: int) -> None:
         config.invocation_params.dir,
         arg,
         index,
-        as_pypath=config.option.pyargs,
+        as_pypath=bool(read_pytest_option(config, "pyargs")),
         consider_namespace_packages=config.getini("consider_namespace_packages"),
     )
     if not found.parts or not found.path.is_file():

@@ -25,9 +25,9 @@ import httpx
 
 from conformance import __version__
 from conformance.access import Access
+from conformance.options import DEFAULT_TIMEOUT
 from conformance.retry import RateLimitPolicy
 
-DEFAULT_TIMEOUT: Final = 10.0
 BREAKER_THRESHOLD: Final = 2
 MAX_BODY_BYTES: Final = 2_000_000
 RATE_LIMIT_HEADER_PREFIX: Final = "x-ratelimit-"

@@ -2,13 +2,18 @@
 is read, help, and the error a value out of range gets.
 
 Everything else comes from the rows: `register` adds the flags to the suite's --help group and
-the ini keys to pytest; `Options` resolves a run's values the same way for every row, command
-line > environment > vendor profile > ini > default (a profile gives a base URL, a model and
-how to reach the target), with one reader per kind of value; a repeatable option (--header,
---query) merges its values over those sources instead, by name, the higher one winning. The
-README's options table is checked against the rows (tests/test_options.py). pytest's own
---strict and pytest-base-url's --base-url are rows as well: registered by their owners,
-resolved and documented like the others.
+the ini keys to pytest; `Options` resolves a run's values the same way for every row, over the
+sources in the order the README's options table states (the one place it is written), with one
+reader per kind of value; a repeatable option (--header, --query) merges its values over those
+sources instead, by name, the higher one winning. The README's options table is checked
+against the rows (tests/test_options.py). pytest's own --strict and pytest-base-url's
+--base-url are rows as well: registered by their owners, resolved and documented like the
+others.
+
+This is the one module that reads the command line, the environment (for an option; `CI`,
+which fixes the fuzz seed, included) and pytest's option namespace, and the one that writes
+to it (`lend_base_url`, `point_reports_at`); the run resolves one `Options` (conformance.run)
+and everything else reads that. tests/test_options.py holds the rest of the package to it.
 
 Adding an option is a row here plus the code that uses its value (`options.get("dest")`).
 """
@@ -18,11 +23,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final, Literal
 
 import pytest
 
 from conformance.access import (
+    DEFAULT_AUTH_HEADER,
     Extra,
     merge,
     parse_auth_header,
@@ -30,9 +37,6 @@ from conformance.access import (
     parse_header,
     parse_query,
 )
-from conformance.client import DEFAULT_TIMEOUT
-from conformance.fuzz.settings import DEFAULT_EXAMPLES, STATEFUL_CREATION_BUDGET
-from conformance.retry import DEFAULT_RATE_LIMIT_WAIT
 
 GROUP: Final = "conformance"
 GROUP_TITLE: Final = "Update-chat-completion conformance"
@@ -46,6 +50,19 @@ Kind = Literal[
 # Kinds given any number of times (NAME:VALUE, NAME=VALUE), merged over the sources by name.
 REPEATED: Final = ("header", "secret-header", "query")
 Owner = Literal["suite", "pytest", "pytest-base-url"]
+
+# The defaults the rows below give, named for the code that needs one where no run resolved
+# it (a Client or a Settings built by hand, in tests and benchmarks).
+DEFAULT_CONSISTENCY_TIMEOUT: Final = 30.0
+DEFAULT_TIMEOUT: Final = 10.0
+# Seconds a whole run may wait out rate limits (--rate-limit-wait): a vendor that allows a few
+# requests a second gets the suite's few hundred through; one that answers 429 to everything is
+# given up on within it.
+DEFAULT_RATE_LIMIT_WAIT: Final = 300.0
+DEFAULT_FUZZ_EXAMPLES: Final = 20
+# A stateful run against a vendor (--fuzz-stateful) creates at most this many completions: no
+# option, but its help promises it.
+STATEFUL_CREATION_BUDGET: Final = 30
 
 
 @dataclass(frozen=True)
@@ -111,7 +128,7 @@ OPTIONS: Final[tuple[Option, ...]] = (
         "other name the bare key, e.g. api-key for Azure OpenAI (default: "
         "$CONFORMANCE_AUTH_HEADER).",
         env="CONFORMANCE_AUTH_HEADER",
-        default="authorization",
+        default=DEFAULT_AUTH_HEADER,
         kind="name",
         readme_default="`Authorization` (Bearer)",
     ),
@@ -178,14 +195,14 @@ OPTIONS: Final[tuple[Option, ...]] = (
         "--consistency-timeout",
         "seconds to wait for a write to become readable; a write not visible by then "
         "fails its requirement, and later waits of that kind read once; 0 demands "
-        "read-your-writes (default 30).",
+        f"read-your-writes (default {DEFAULT_CONSISTENCY_TIMEOUT:g}).",
         ini="consistency_timeout",
         ini_help="seconds to wait for a write to become readable",
-        default=30.0,
+        default=DEFAULT_CONSISTENCY_TIMEOUT,
         kind="number",
         valid=lambda seconds: seconds >= 0,
         invalid="must be 0 or more",
-        readme_default="30",
+        readme_default=f"{DEFAULT_CONSISTENCY_TIMEOUT:g}",
     ),
     Option(
         "--timeout",
@@ -241,15 +258,15 @@ OPTIONS: Final[tuple[Option, ...]] = (
     Option(
         "--fuzz-examples",
         "generated inputs per fuzz case, besides Schemathesis's boundary cases "
-        f"(default: $CONFORMANCE_FUZZ_EXAMPLES, or {DEFAULT_EXAMPLES}).",
+        f"(default: $CONFORMANCE_FUZZ_EXAMPLES, or {DEFAULT_FUZZ_EXAMPLES}).",
         env="CONFORMANCE_FUZZ_EXAMPLES",
         ini="fuzz_examples",
         ini_help="generated inputs per fuzz case",
-        default=DEFAULT_EXAMPLES,
+        default=DEFAULT_FUZZ_EXAMPLES,
         kind="integer",
         valid=lambda examples: examples >= 1,
         invalid="must be 1 or more",
-        readme_default=str(DEFAULT_EXAMPLES),
+        readme_default=str(DEFAULT_FUZZ_EXAMPLES),
     ),
     Option(
         "--fuzz-seed",
@@ -415,8 +432,12 @@ def _given(value: Any) -> bool:
 
 
 class Options:
-    """A run's option values, each resolved on first use: command line > environment >
-    profile > ini > default. A bad value is a one-line usage error naming where it came from."""
+    """A run's option values, each resolved on first use over the sources in the README's
+    order. A bad value is a one-line usage error naming where it came from.
+
+    Built once per run (conformance.run.start), the vendor profile's values added as soon as
+    the profile is read; the settings, the fuzz plugin, the reports and the cases all read
+    that one object."""
 
     def __init__(self, config: pytest.Config, profile: Mapping[str, Any] | None = None) -> None:
         self._config = config
@@ -424,9 +445,12 @@ class Options:
         self._profile = dict(profile or {})
         self._values: dict[str, Any] = {}
 
-    def with_profile(self, profile: Mapping[str, Any]) -> Options:
-        """The same options with a vendor profile's values between environment and ini."""
-        return Options(self._config, profile)
+    def add_profile(self, profile: Mapping[str, Any]) -> None:
+        """A vendor profile's values of the options, by destination (the profile is itself an
+        option, so it is read after the options that name it). What was resolved before is
+        resolved again, the profile in its place."""
+        self._profile = dict(profile)
+        self._values.clear()
 
     def get(self, dest: str) -> Any:
         if dest not in self._values:
@@ -448,6 +472,18 @@ class Options:
         ]
         return [read(option, raw, source) if _given(raw) else () for raw, source in sources]
 
+    def on_ci(self) -> bool:
+        """The run is on CI (`CI` set to anything, as Hypothesis itself decides): --fuzz-seed's
+        default is then 0 instead of a random seed."""
+        return bool(os.environ.get("CI"))
+
+    def lend_base_url(self, url: str) -> None:
+        """pytest-base-url's own option takes the run's base URL (a profile's, the embedded
+        server's) where neither the command line nor its variable gave one: its header line
+        and `base_url` fixture read that option, not the suite's settings."""
+        if not _given(self._config.getoption("base_url", None)):
+            self._config.option.base_url = url
+
     def _resolve(self, option: Option) -> Any:
         cli = self._config.getoption(option.dest, None)
         if _given(cli):
@@ -460,3 +496,21 @@ class Options:
         if _given(raw):
             return read(option, raw, f"ini option {option.ini}")
         return option.default
+
+
+# --- options that are no row: pytest's own and its plugins' ----------------------------------
+def read_pytest_option(config: pytest.Config, dest: str) -> Any:
+    """The value of an option of pytest's (-k, -m, --collect-only) or of one of its plugins'
+    (pytest-html's --html) as pytest parsed it; None where no plugin registered it. They are
+    not rows: the suite only reads them, their owners resolve them."""
+    return getattr(config.option, dest, None)
+
+
+def point_reports_at(config: pytest.Config, reports_dir: Path) -> None:
+    """pytest-html's and JUnit's files go to the reports directory unless the command line
+    names them: their own options are set as if given, before either plugin reads them."""
+    if getattr(config.option, "htmlpath", "") is None:  # pytest-html may be disabled
+        config.option.htmlpath = str(reports_dir / "report.html")
+        config.option.self_contained_html = True
+    if getattr(config.option, "xmlpath", "") is None:
+        config.option.xmlpath = str(reports_dir / "junit.xml")

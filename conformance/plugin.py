@@ -28,7 +28,7 @@ from conformance.collection import (
 from conformance.consistency import Kind
 from conformance.failures import ConformanceFailure
 from conformance.judge import Ending, judge, rate_limited
-from conformance.options import adopt, register
+from conformance.options import adopt, point_reports_at, register
 from conformance.preflight import preflight
 from conformance.run import (
     OBSERVATION,
@@ -66,11 +66,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state.ctrl_c.watch()
     config.pluginmanager.register(VerdictCollector(state.results), "conformance-verdicts")
     if not hasattr(config, "workerinput"):
-        if getattr(config.option, "htmlpath", "") is None:  # pytest-html may be disabled
-            config.option.htmlpath = str(state.reports_dir / "report.html")
-            config.option.self_contained_html = True
-        if getattr(config.option, "xmlpath", "") is None:
-            config.option.xmlpath = str(state.reports_dir / "junit.xml")
+        point_reports_at(config, state.reports_dir)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -93,8 +93,8 @@ class Profile:
     create_extra: Mapping[str, Any] | None = field(default=None)
 
     def option_values(self) -> dict[str, Any]:
-        """The profile's values of the options (conformance.options), by destination: they
-        rank below the command line and the environment."""
+        """The profile's values of the options, by destination: one of the sources
+        conformance.options resolves them from."""
         return {
             "base_url": self.base_url,
             "model": self.model,

@@ -27,9 +27,10 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Final
 
 from tenacity import RetryCallState, Retrying, retry_if_result
+
+from conformance.options import DEFAULT_RATE_LIMIT_WAIT
 
 RATE_LIMITED = 429
 RETRY_STATUSES = frozenset({RATE_LIMITED, 503})
@@ -89,12 +90,6 @@ class Attempts:
     @property
     def count(self) -> int:
         return len(self.statuses)
-
-
-# Seconds a whole run may wait out rate limits (--rate-limit-wait): a vendor that allows a few
-# requests a second gets the suite's few hundred through; one that answers 429 to everything is
-# given up on within it.
-DEFAULT_RATE_LIMIT_WAIT: Final = 300.0
 
 
 @dataclass

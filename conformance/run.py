@@ -216,13 +216,16 @@ def state_of(config: pytest.Config) -> RunState | None:
 
 
 def start(config: pytest.Config) -> RunState:
-    """Resolve the run: its options, vendor profile, settings (starting the embedded server
-    when no base URL is given) and reports directory."""
+    """Resolve the run: its options (the one `Options` of the run, the vendor profile's values
+    in their place), settings (starting the embedded server when no base URL is given) and
+    reports directory."""
     options = Options(config)
-    reports_dir = Path(options.get("reports_dir") or config.rootpath / "reports")
-    profile = _profile(config, options)  # workers too: the verdicts read its deviations
+    profile = _profile(options)  # workers too: the verdicts read its deviations
     if profile is not None:
-        options = options.with_profile(profile.option_values())
+        options.add_profile(profile.option_values())
+        if profile.base_url:
+            options.lend_base_url(profile.base_url)  # pytest-base-url's header, as given
+    reports_dir = Path(options.get("reports_dir") or config.rootpath / "reports")
     shared = getattr(config, "workerinput", {}).get("conformance")
     if shared is not None:
         # An xdist worker: the controller resolved the target (and started the embedded
@@ -233,7 +236,7 @@ def start(config: pytest.Config) -> RunState:
     else:
         settings, server = resolve_settings(options, reports_dir)
         if server is not None:
-            config.option.base_url = server.base_url  # pytest-base-url's header and fixture
+            options.lend_base_url(server.base_url)  # pytest-base-url's header and fixture
     return RunState(
         settings=settings,
         redact=Redactor([settings.api_key, settings.second_api_key], settings.access),
@@ -244,18 +247,15 @@ def start(config: pytest.Config) -> RunState:
     )
 
 
-def _profile(config: pytest.Config, options: Options) -> Profile | None:
-    """Load --profile; its base URL and model rank below the command line and environment."""
+def _profile(options: Options) -> Profile | None:
+    """Load --profile: a usage error where it cannot be used."""
     path = options.get("profile")
     if not path:
         return None
     try:
-        profile = load_profile(Path(path), catalogue())
+        return load_profile(Path(path), catalogue())
     except ProfileError as exc:
         raise pytest.UsageError(str(exc)) from None
-    if config.getoption("base_url") is None and profile.base_url:
-        config.option.base_url = profile.base_url  # pytest-base-url's header, as given
-    return profile
 
 
 class VerdictCollector:

@@ -1,4 +1,5 @@
-"""The run's settings: what the suite talks to and how, built from the resolved options.
+"""The run's settings: what the suite talks to and how, built from the run's options as
+conformance.options resolved them.
 
 Two kinds of run: against the embedded reference server (no base URL given: the suite starts
 it and makes up its keys) and against a vendor, where a missing key or model, or a base URL no
@@ -18,7 +19,12 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from conformance.access import Access, merge
-from conformance.options import Options
+from conformance.options import (
+    DEFAULT_CONSISTENCY_TIMEOUT,
+    DEFAULT_RATE_LIMIT_WAIT,
+    DEFAULT_TIMEOUT,
+    Options,
+)
 from conformance.reference import BackgroundServer, create_app
 
 EMBEDDED_MODEL = "reference-echo-1"
@@ -26,7 +32,8 @@ EMBEDDED_MODEL = "reference-echo-1"
 
 @dataclass(frozen=True)
 class Settings:
-    """The run's resolved options (CLI > environment > ini > default)."""
+    """The run's options, resolved (conformance.options); a Settings built by hand (tests,
+    benchmarks) takes the options' defaults."""
 
     base_url: str
     api_key: str
@@ -34,9 +41,9 @@ class Settings:
     completion_id: str | None = None
     no_create: bool = False
     strict: bool = False
-    consistency_timeout: float = 30.0
-    timeout: float = 10.0
-    rate_limit_wait: float = 300.0
+    consistency_timeout: float = DEFAULT_CONSISTENCY_TIMEOUT
+    timeout: float = DEFAULT_TIMEOUT
+    rate_limit_wait: float = DEFAULT_RATE_LIMIT_WAIT
     embedded: bool = False
     ledger: Path | None = None
     second_api_key: str | None = None
@@ -94,8 +101,8 @@ def _common(options: Options) -> dict[str, Any]:
 
 
 def access(options: Options) -> Access:
-    """How the requests reach the target: --header and --secret-header merged by name
-    (command line > environment > profile), --query, --auth-header, --create-extra."""
+    """How the requests reach the target: --header and --secret-header merged by name over
+    their sources, --query, --auth-header, --create-extra."""
     headers = [
         plain + secret
         for plain, secret in zip(

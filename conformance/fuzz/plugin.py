@@ -1,9 +1,10 @@
 """The fuzz cases' pytest plugin: the run's fuzz settings and schemas, fixtures, verdicts.
 
 Registered by conformance.plugin. Schemathesis builds each fuzz case when pytest collects it,
-so the settings are resolved in `pytest_configure` (conformance.options), and the run's
-schemas (conformance.fuzz.schemas) are built from them and handed to the case module while
-pytest collects it. Everything is kept in the run's FuzzRun, in config.stash.
+so the settings are fixed in `pytest_configure`, from the run's options (conformance.run), and
+the run's schemas (conformance.fuzz.schemas) are built from them and handed to the case module
+while pytest collects it. Everything is kept in the run's FuzzRun, in config.stash; a pytest
+run that collects no conformance case (the suite's own tests) has none.
 The cases themselves are in conformance/cases/test_fuzz.py.
 
 Schemathesis and Hypothesis take seconds to import (more where pytest must rewrite their
@@ -31,9 +32,9 @@ from conformance.collection import CASES_DIR
 from conformance.failures import ConformanceFailure, Inconclusive
 from conformance.fuzz.answers import Answers
 from conformance.fuzz.limits import Creations, Throttle
-from conformance.fuzz.settings import STATEFUL_CREATION_BUDGET, FuzzSettings, in_ci
-from conformance.options import Options
-from conformance.run import state_of
+from conformance.fuzz.settings import FuzzSettings
+from conformance.options import STATEFUL_CREATION_BUDGET
+from conformance.run import RunState, state_of
 from conformance.samples import CASE
 from conformance.steps import put_known
 from conformance.target import Completion, Target
@@ -80,10 +81,10 @@ class FuzzRun:
 FUZZ_RUN = pytest.StashKey[FuzzRun]()
 
 
-def resolve(config: pytest.Config) -> FuzzSettings:
-    """The run's fuzz settings (conformance.options); an xdist worker takes the controller's
+def resolve(config: pytest.Config, state: RunState) -> FuzzSettings:
+    """The run's fuzz settings, from its options; an xdist worker takes the controller's
     seed, so that every worker generates the inputs the controller printed."""
-    options = Options(config)
+    options = state.options
     examples: int = options.get("fuzz_examples")
     seed: int | None = options.get("fuzz_seed")
     max_rps: float | None = options.get("max_rps")
@@ -92,11 +93,10 @@ def resolve(config: pytest.Config) -> FuzzSettings:
         seed, origin = int(workerinput["ucc_fuzz_seed"]), str(workerinput["ucc_fuzz_origin"])
     elif seed is not None:
         origin = "--fuzz-seed"
-    elif in_ci():
+    elif options.on_ci():
         seed, origin = 0, "CI"
     else:
         seed, origin = secrets.randbelow(2**32), "random"
-    state = state_of(config)
     return FuzzSettings(
         enabled=options.get("fuzz"),
         examples=examples,
@@ -104,7 +104,7 @@ def resolve(config: pytest.Config) -> FuzzSettings:
         seed_origin=origin,
         stateful=options.get("fuzz_stateful"),
         max_rps=max_rps,
-        auth_header=state.settings.access.auth_header if state else "authorization",
+        auth_header=state.settings.access.auth_header,
     )
 
 
@@ -112,20 +112,27 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "fuzz: a case that generates its inputs from the spec (Schemathesis)"
     )
-    settings = resolve(config)
+    state = state_of(config)
+    if state is None:
+        return
+    settings = resolve(config, state)
     config.stash[FUZZ_RUN] = FuzzRun(settings, Throttle(settings.max_rps))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """xdist: every worker generates from the seed the controller printed."""
-    settings = node.config.stash[FUZZ_RUN].settings
+    run = node.config.stash.get(FUZZ_RUN, None)
+    if run is None:
+        return
+    settings = run.settings
     node.workerinput["ucc_fuzz_seed"] = settings.seed
     node.workerinput["ucc_fuzz_origin"] = settings.seed_origin
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
-    if collection_path == FUZZ_CASES and not config.stash[FUZZ_RUN].settings.enabled:
+    run = config.stash.get(FUZZ_RUN, None)
+    if collection_path == FUZZ_CASES and run is not None and not run.settings.enabled:
         return True
     return None
 

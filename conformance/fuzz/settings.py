@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from typing import Final
-
-DEFAULT_EXAMPLES: Final = 20
-# A stateful run against a vendor (--fuzz-stateful) creates at most this many completions.
-STATEFUL_CREATION_BUDGET: Final = 30
 
 
 @dataclass(frozen=True)
 class FuzzSettings:
-    """The run's fuzz options, resolved (CLI > environment > ini > default)."""
+    """The run's fuzz options, resolved (conformance.options), with the seed the run uses."""
 
-    enabled: bool = True
-    examples: int = DEFAULT_EXAMPLES
-    seed: int = 0
-    seed_origin: str = "random"  # "--fuzz-seed", "CI" or "random"
-    stateful: bool = False  # --fuzz-stateful: stateful runs at a vendor too
-    max_rps: float | None = None
+    enabled: bool
+    examples: int
+    seed: int
+    seed_origin: str  # "--fuzz-seed", "CI" or "random"
+    stateful: bool  # --fuzz-stateful: stateful runs at a vendor too
+    max_rps: float | None
     # The header the run's key goes in (--auth-header): the one the auth probes drop.
-    auth_header: str = "authorization"
+    auth_header: str
 
     @property
     def auth_examples(self) -> int:
@@ -32,8 +26,3 @@ class FuzzSettings:
     @property
     def stateful_scenarios(self) -> int:
         return max(2, self.examples // 2)
-
-
-def in_ci() -> bool:
-    """CI runs are derandomized: Hypothesis's own test (`CI` set to anything) decides."""
-    return bool(os.environ.get("CI"))

@@ -23,6 +23,7 @@ from _pytest import junitxml
 
 from conformance import __version__
 from conformance.judge import TRANSCRIPT_SECTION
+from conformance.options import read_pytest_option
 from conformance.profiles import today
 from conformance.report import baseline as gate_
 from conformance.report import compliance, history, markup
@@ -186,7 +187,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Any:
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if report.history is not None:
         history.append(report.history, history.record(doc))
-    if not config.option.collectonly:  # --collect-only keeps pytest's 0 (NOTHING JUDGED)
+    # --collect-only keeps pytest's 0 (NOTHING JUDGED).
+    if not read_pytest_option(config, "collectonly"):
         session.exitstatus = exit_status(doc, session.exitstatus)
     return result
 

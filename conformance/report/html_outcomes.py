@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from conformance.options import read_pytest_option
 from conformance.run import NOT_RUN_CATEGORY, UNJUDGED, WARNED, state_of, status_of
 
 LABELS = {WARNED: "Warned", UNJUDGED: "Inconclusive", NOT_RUN_CATEGORY: "Not run"}
@@ -108,7 +109,7 @@ def pytest_html_results_summary(
 def pytest_sessionfinish(session: pytest.Session) -> Generator[None]:
     """After pytest-html wrote the page: its script filters by the suite's categories too."""
     result = yield
-    path = getattr(session.config.option, "htmlpath", None)
+    path = read_pytest_option(session.config, "htmlpath")
     if REPORT_DATA in session.config.stash and path and Path(path).is_file():
         page = Path(path).read_text(encoding="utf-8")
         added = "".join(f"    '{category}',\n" for category in LABELS)
