@@ -1,15 +1,23 @@
-"""The package's layering: the plugin imports its helpers and none imports it back, and no
-module of conformance/ is part of an import cycle.
+"""The package's layering: the plugin imports its helpers and none imports it back, no module
+of conformance/ is part of an import cycle, and neither is any room of the house.
 
 A cycle is where a module "needs" another that needs it: the two can only be read, tested and
 changed together, and an import inside a function is how one gets papered over. Imports under
 `if TYPE_CHECKING:` are for the type checker only and do not count.
+
+The rooms are the package's top-level modules and each subpackage taken as a whole (report,
+fuzz, reference, cases): two modules may each be free of cycles while their subpackages still
+import one another (the fuzz plugin reading the options while the options read the fuzz
+settings). With no cycle among the rooms, each room has a floor (`floors`): 0 for one that
+imports no other room, else one above the highest floor it imports from; an import only ever
+goes down. `python tests/test_layering.py` prints the floors.
 """
 
 from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Mapping
+from functools import cache
 from pathlib import Path
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1] / "conformance"
@@ -106,6 +114,32 @@ def cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def room(module: str) -> str:
+    """A module's room: a top-level module is its own, a subpackage's module is the subpackage
+    (conformance.report.hooks: conformance.report)."""
+    return ".".join(module.split(".")[:2])
+
+
+def room_graph(graph: Mapping[str, set[str]]) -> dict[str, set[str]]:
+    """Which rooms import which: the module graph with each module taken to its room."""
+    rooms: dict[str, set[str]] = {}
+    for module, deps in graph.items():
+        here = room(module)
+        rooms.setdefault(here, set()).update(room(dep) for dep in deps if room(dep) != here)
+    return rooms
+
+
+def floors(rooms: Mapping[str, set[str]]) -> dict[str, int]:
+    """Each room's floor: the longest chain of imports down to a room that imports no other
+    (the room graph must have no cycle)."""
+
+    @cache
+    def floor(name: str) -> int:
+        return 1 + max((floor(dep) for dep in rooms.get(name, ())), default=-1)
+
+    return {name: floor(name) for name in rooms}
+
+
 def test_cycle_check_finds_a_cycle_and_nothing_else() -> None:
     """The check below must be able to fail."""
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
@@ -132,3 +166,44 @@ def test_no_import_cycle_in_the_package() -> None:
     graph = import_graph(modules())
     assert len(graph) > 40  # the walk found the package
     assert cycles(graph) == []
+
+
+def test_room_check_finds_a_cycle_no_module_is_part_of() -> None:
+    """The check below must be able to fail: a top-level module imports a subpackage's module,
+    and another of its modules imports the top-level one back."""
+    graph = {
+        "p.options": {"p.fuzz.settings"},
+        "p.fuzz.settings": set(),
+        "p.fuzz.plugin": {"p.options"},
+        "p.run": {"p.options"},
+    }
+    assert cycles(graph) == []
+    assert room_graph(graph) == {
+        "p.options": {"p.fuzz"},
+        "p.fuzz": {"p.options"},
+        "p.run": {"p.options"},
+    }
+    assert cycles(room_graph(graph)) == [["p.fuzz", "p.options"]]
+    acyclic = {**graph, "p.options": set()}
+    assert floors(room_graph(acyclic)) == {"p.options": 0, "p.fuzz": 1, "p.run": 1}
+
+
+def test_no_import_cycle_among_the_rooms_of_the_package() -> None:
+    """Each top-level module of conformance/ and each subpackage as a whole: no import from a
+    lower floor to a higher one."""
+    rooms = room_graph(import_graph(modules()))
+    assert {"conformance.report", "conformance.fuzz", "conformance.cases"} <= set(rooms)
+    assert cycles(rooms) == []
+    # The plugin's room imports from every floor and is under none but the cases'.
+    above = {
+        name for name, floor in floors(rooms).items() if floor > floors(rooms)["conformance.plugin"]
+    }
+    assert above <= {"conformance.cases"}
+
+
+if __name__ == "__main__":
+    by_floor: dict[int, list[str]] = {}
+    for name, level in floors(room_graph(import_graph(modules()))).items():
+        by_floor.setdefault(level, []).append(name.removeprefix("conformance."))
+    for level in sorted(by_floor, reverse=True):
+        print(level, " ".join(sorted(by_floor[level])))
