@@ -311,12 +311,11 @@ OPTIONS: Final[tuple[Option, ...]] = (
 
 
 def register(parser: pytest.Parser) -> None:
-    """The suite's flags in its --help group, in row order, and their ini keys; the other
-    owners' flags moved into the group with the rows' help."""
+    """The suite's flags in its --help group, in row order, and their ini keys (the other
+    owners register theirs; `adopt` gives them the rows' help)."""
     group = parser.getgroup(GROUP, GROUP_TITLE)
     for option in OPTIONS:
         if option.owner != "suite":
-            _adopt(parser, group, option)
             continue
         if option.kind == "switch":
             # --no-fuzz sets `fuzz` False; any other switch (--no-create too) sets its own True.
@@ -335,44 +334,44 @@ def register(parser: pytest.Parser) -> None:
 
 
 def adopt(config: pytest.Config) -> None:
-    """The other owners' flags moved into the suite's group again, at configure: a plugin
-    loaded after this one (pytest-base-url, when the command loads this one with -p) added
-    its flags after `register` ran."""
+    """The other owners' flags shown as rows of the suite: --base-url (pytest-base-url's)
+    moved to the top of the suite's --help group with the row's help; --strict (pytest's)
+    keeps its place, its help says what the suite adds.
+
+    Called once, at configure: every plugin has added its flags by then (pytest-base-url adds
+    its own after this plugin's when the command loads this one with -p), and pytest prints
+    --help after configure. pytest has no public way to move an option or change its help
+    (`Parser.getgroup` and `OptionGroup.addoption` only add; pytest's own `getgroup` reaches
+    into argparse for its ordering too), so this goes through the parser's `_groups`, each
+    group's `_arggroup` and argparse's `_group_actions`. Best effort: if their shape changes,
+    nothing is moved and the options still work, with their owners' help."""
     parser = getattr(config, "_parser", None)
-    if isinstance(parser, pytest.Parser):
-        group = parser.getgroup(GROUP, GROUP_TITLE)
-        for option in OPTIONS:
-            if option.owner != "suite":
-                _adopt(parser, group, option)
-
-
-def _adopt(parser: pytest.Parser, group: pytest.OptionGroup, option: Option) -> None:
-    """Another plugin's flag: --base-url (pytest-base-url's) moved to the top of the suite's
-    group with the row's help; --strict (pytest's) keeps its place, its help says what the
-    suite adds. Best effort, through argparse's groups (pytest keeps no public way to move an
-    option): if their shape changes, the options still work, with their own help."""
-    target = getattr(group, "_arggroup", None)
-    for owner in getattr(parser, "_groups", []):
-        arggroup = getattr(owner, "_arggroup", None)
-        for found in list(getattr(owner, "options", [])):
-            if option.flag not in found.names():
-                continue
-            action = found.attrs()
-            if option.owner == "pytest":
-                if option.help not in str(action.get("help")):
-                    action["help"] = f"{action.get('help') or ''}{option.help}"
-                continue
-            if owner is group:
-                continue
-            action["help"] = option.help
-            actions = getattr(arggroup, "_group_actions", None)
-            moved = getattr(target, "_group_actions", None)
-            if isinstance(actions, list) and isinstance(moved, list):
-                owner.options.remove(found)
-                group.options.insert(0, found)
-                argument = next(a for a in actions if option.flag in a.option_strings)
-                actions.remove(argument)
-                moved.insert(0, argument)
+    if not isinstance(parser, pytest.Parser):
+        return
+    group = parser.getgroup(GROUP, GROUP_TITLE)
+    target = getattr(getattr(group, "_arggroup", None), "_group_actions", None)
+    for option in OPTIONS:
+        if option.owner == "suite":
+            continue
+        for owner in getattr(parser, "_groups", []):
+            for found in list(getattr(owner, "options", [])):
+                if option.flag not in found.names():
+                    continue
+                action = found.attrs()  # the argparse action's own attributes
+                if option.owner == "pytest":
+                    if option.help not in str(action.get("help")):
+                        action["help"] = f"{action.get('help') or ''}{option.help}"
+                    continue
+                if owner is group:
+                    continue
+                action["help"] = option.help
+                actions = getattr(getattr(owner, "_arggroup", None), "_group_actions", None)
+                if isinstance(actions, list) and isinstance(target, list):
+                    owner.options.remove(found)
+                    group.options.insert(0, found)
+                    argument = next(a for a in actions if option.flag in a.option_strings)
+                    actions.remove(argument)
+                    target.insert(0, argument)
 
 
 # --- reading values ---------------------------------------------------------------------------

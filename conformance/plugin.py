@@ -55,9 +55,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    # Again here: when the plugin is loaded before pytest-base-url (`-p conformance.plugin`,
-    # as the installed command does), --base-url did not exist yet at pytest_addoption.
-    adopt(config)
+    adopt(config)  # every plugin's flags exist now, and --help is printed after configure
     for line in MARKERS:
         config.addinivalue_line("markers", line)
     if not collects_cases(config):
