@@ -187,8 +187,8 @@ def _json_kind(value: Any) -> str:
 
 
 def merge(layers: Iterable[Sequence[Extra]], *, fold_case: bool) -> tuple[Extra, ...]:
-    """Layers from lowest to highest precedence (profile, environment, command line): a name
-    given again replaces the earlier value (header names compare case-insensitively)."""
+    """Layers from lowest to highest precedence (as `Options.layers` gives them): a name given
+    again replaces the earlier value (header names compare case-insensitively)."""
     merged: dict[str, Extra] = {}
     for layer in layers:
         for extra in layer:
