@@ -88,6 +88,6 @@ def test_null_is_the_state_of_an_empty_map(reads: Reads) -> None:
 
 def test_a_completion_the_run_created_may_answer_404_from_a_replica_behind(reads: Reads) -> None:
     """Its state before the create was absence: a replica behind the create shows it again."""
-    judge = reads.shows(ID, {"b": "3"}, LAST, absent_before=True)
-    assert judge(read(None, 4, status=404)) is Seen.STALE
+    classify = reads.shows(ID, {"b": "3"}, LAST, absent_before=True)
+    assert classify(read(None, 4, status=404)) is Seen.STALE
     assert reads.shows(ID, {"b": "3"}, LAST)(read(None, 4, status=404)) is Seen.OTHER

@@ -100,12 +100,12 @@ def provenance(case: Case[Any]) -> str:
     return "an input sent as it was built (not shrunk)"
 
 
-def judged_exchange(
+def checked_exchange(
     exchanges: Sequence[Exchange],
     failures: Sequence[Failure],
     key_header: str = DEFAULT_AUTH_HEADER,
 ) -> Exchange | None:
-    """The exchange the failing checks judged: for an authentication probe, the request sent
+    """The exchange the failing checks looked at: for an authentication probe, the request sent
     without the key or with a wrong one (the last such, told by the run's key header);
     otherwise the case's own request."""
     probes = [f for f in failures if isinstance(f, IgnoredAuth)]
@@ -245,11 +245,11 @@ class Fuzzer:
             self.forget_state()  # the next case starts from a known state again
             raise
 
-    def _state(self, name: str, case: Case[Any], judge: Callable[[], Any]) -> Any:
+    def _state(self, name: str, case: Case[Any], check_now: Callable[[], Any]) -> Any:
         """What a state check found for the case's own request: learned when it went out, or
-        judged now. An answer replayed from a case that did not learn this goes out again."""
+        run now. An answer replayed from a case that did not learn this goes out again."""
         if self.sent is None:
-            return judge()
+            return check_now()
         if not self.answers.learned(name, self.sent.key) and self.sent.replayed:
             self.answers.forget(self.sent.key)
             with self._recording():
@@ -270,13 +270,15 @@ class Fuzzer:
         def now() -> Any:
             return read_back(self.target, self._completion(), self._last_write(), sent)
 
-        self._judge_state(READ_BACK, case, now, "a generated")
+        self._check_state(READ_BACK, case, now, "a generated")
 
-    def _judge_state(self, name: str, case: Case[Any], judge: Callable[[], Any], after: str) -> Any:
+    def _check_state(
+        self, name: str, case: Case[Any], check_now: Callable[[], Any], after: str
+    ) -> Any:
         """A state check of the case's request (`_state`); its failure says after what input."""
         with self._recording():
             try:
-                return self._state(name, case, judge)
+                return self._state(name, case, check_now)
             except ConformanceFailure as failure:
                 raise self.fail(
                     ConformanceFailure(
@@ -315,12 +317,14 @@ class Fuzzer:
     def failure(
         self, case: Case[Any], response: Response, failures: list[Failure]
     ) -> ConformanceFailure:
-        judged = judged_exchange(self.exchanges, failures, self.target.settings.access.auth_header)
-        answer = judged.answer if judged is not None else f"HTTP {self.status(response)}"
+        checked = checked_exchange(
+            self.exchanges, failures, self.target.settings.access.auth_header
+        )
+        answer = checked.answer if checked is not None else f"HTTP {self.status(response)}"
         probe = (
             " to the authentication probe"
-            if judged is not None
-            and judged.seq != (self.exchanges[0].seq if self.exchanges else None)
+            if checked is not None
+            and checked.seq != (self.exchanges[0].seq if self.exchanges else None)
             else ""
         )
         titles = "; ".join(dict.fromkeys(f.title for f in failures))
@@ -340,8 +344,8 @@ class Fuzzer:
         curl = case.as_curl_command(headers=self.headers, base_url=self.base_url)
         if len(curl) <= SCHEMATHESIS_CURL_CHARS:
             lines.append(f"Schemathesis reproduction: {curl}")
-        # The exchange judged comes last, nearest the verdict; the others lead up to it.
-        shown = [e for e in self.exchanges if e is not judged] + ([judged] if judged else [])
+        # The exchange checked comes last, nearest the verdict; the others lead up to it.
+        shown = [e for e in self.exchanges if e is not checked] + ([checked] if checked else [])
         return ConformanceFailure("\n".join(lines), tuple(shown))
 
     # --- the stored completion ------------------------------------------------------------
@@ -367,7 +371,7 @@ class Fuzzer:
         confirmed visible before the update, so one read tells)."""
         # The state from before the request; read only when this input's check was not
         # learned when it went out (a refusal leaves the known state as it was).
-        self._judge_state(
+        self._check_state(
             UNCHANGED,
             case,
             lambda: self._unchanged_since(self.known_state()),
