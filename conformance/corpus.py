@@ -241,22 +241,23 @@ def _make_room(target: Target, completion: Completion, sent: dict[str, str]) -> 
         )
 
 
-def accepted_batch(
+def expect_batch_accepted(
     api: Client, target: Target, completion: Completion, exchange: Exchange, sent: dict[str, str]
 ) -> dict[str, Any]:
-    """The answer to a batch the case needs accepted. A refusal the suite's own earlier pairs
-    explain (a merging target's full map) is INCONCLUSIVE; any other names the pairs refused
-    alone, with the mechanisms documented to refuse them."""
+    """conformance.steps.accepted for a batch: the answer to a batch the case needs accepted. A
+    refusal the suite's own earlier pairs explain (a merging target's full map) is INCONCLUSIVE;
+    any other names the pairs refused alone, with the mechanisms documented to refuse them."""
     if exchange.status in (400, 422):  # refused as invalid: which pairs, and why
         rule_out_lack_of_room(target, completion, exchange, sent)
         raise refused_batch_failure(api, completion.id, sent, exchange)
     return accepted(target, completion, exchange, sent)
 
 
-def read_back_batch(
+def expect_batch_read_back(
     target: Target, completion: Completion, write: Exchange, sent: dict[str, str]
 ) -> None:
-    """read_back, with a failure that names the fault model's mechanisms."""
+    """conformance.steps.read_back for a batch, with a failure that names the fault model's
+    mechanisms."""
     try:
         read_back(target, completion, write, sent)
     except ConformanceFailure as failure:

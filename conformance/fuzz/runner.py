@@ -30,7 +30,7 @@ from schemathesis.openapi.checks import IgnoredAuth
 from conformance.access import DEFAULT_AUTH_HEADER
 from conformance.client import Exchange
 from conformance.failures import ConformanceFailure, Inconclusive
-from conformance.fuzz.answers import OUT_OF_ROOM, READ_BACK, UNCHANGED, Answers, Sent
+from conformance.fuzz.answers import OUT_OF_ROOM, ROUND_TRIP, UNCHANGED, Answers, Sent
 from conformance.fuzz.limits import Creations
 from conformance.fuzz.schemas import Schemas
 from conformance.fuzz.settings import FuzzSettings
@@ -219,7 +219,7 @@ class Fuzzer:
         if not self._negative and status == 200 and isinstance(metadata, dict):
             write = self._last_write()
             self.answers.learn(
-                READ_BACK,
+                ROUND_TRIP,
                 key,
                 lambda: read_back(self.target, self._completion(), write, dict(metadata)),
             )
@@ -264,13 +264,14 @@ class Fuzzer:
             e for e in failure.exchanges if e not in self.exchanges
         )
 
-    def read_back(self, case: Case[Any], sent: dict[str, str]) -> None:
-        """Every sent pair is visible, exactly, on a later retrieve (UCC-META-ROUNDTRIP-*)."""
+    def expect_round_trip(self, case: Case[Any], sent: dict[str, str]) -> None:
+        """Every sent pair is visible, exactly, on a later retrieve (UCC-META-ROUNDTRIP-*): the
+        case step conformance.steps.read_back, as learned when the input went out."""
 
         def now() -> Any:
             return read_back(self.target, self._completion(), self._last_write(), sent)
 
-        self._check_state(READ_BACK, case, now, "a generated")
+        self._check_state(ROUND_TRIP, case, now, "a generated")
 
     def _check_state(
         self, name: str, case: Case[Any], check_now: Callable[[], Any], after: str
