@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
 from conformance.client import Exchange
@@ -53,6 +53,37 @@ def completion_object(read: Exchange, completion_id: str) -> dict[str, Any] | No
     """The completion `read` shows: a 200 answer holding the object of that id; else None."""
     body = read.json_object() if read.status == 200 else None
     return body if body is not None and body.get("id") == completion_id else None
+
+
+# The answers of a target that offers no such endpoint: a view of the completion it lacks (the
+# view is then left out), a DELETE it does not take.
+UNOFFERED: Final = (404, 405, 501)
+
+
+def not_offered(answer: Exchange) -> bool:
+    """True when `answer` says the target offers no such endpoint (`UNOFFERED`)."""
+    return answer.status in UNOFFERED
+
+
+def landed(read: Exchange, sent: Mapping[str, str]) -> dict[str, Any] | None:
+    """The object a retrieve shows when it holds every sent pair: the write landed, and another
+    view is to catch up with it. None otherwise: a write retrieve does not show either (one that
+    never landed, a value changed on the way) is the round trip's to tell."""
+    body = read.json_object() if read.status == 200 else None
+    return body if body is not None and holds(metadata_of(body), sent) else None
+
+
+def lagging_entry(
+    page: Exchange, seen: Seen, completion_id: str, retrieved: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The completion's entry on the last list page of a wait (`seen`, what the wait made of
+    that page) when it still shows other metadata than retrieve (`retrieved`): a view that never
+    caught up. None when the list caught up, when it shows what retrieve shows, or when the
+    completion is not on the page (the metadata filter's to judge)."""
+    entry = entry_in(page, completion_id)
+    if seen is Seen.READY or entry is None or metadata_of(entry) == metadata_of(retrieved):
+        return None
+    return entry
 
 
 def entry_in(page: Exchange, completion_id: str) -> dict[str, Any] | None:

@@ -25,7 +25,14 @@ from conformance.failures import Inconclusive, SetupFailed
 from conformance.interrupts import deferred
 from conformance.invariants import AS_WRITTEN, LIST, MESSAGES, Invariants, Tracked
 from conformance.jsontext import as_json
-from conformance.reads import Reads, completion_object, entry_in, holds, metadata_of
+from conformance.reads import (
+    Reads,
+    completion_object,
+    lagging_entry,
+    landed,
+    metadata_of,
+    not_offered,
+)
 from conformance.settings import Settings
 from conformance.transcript import Redactor
 
@@ -85,7 +92,6 @@ class Semantics:
 
 # A list page long enough to hold the run's completions among a vendor's recent ones.
 LIST_LIMIT = "100"
-UNOFFERED = (404, 405, 501)
 
 
 class Target:
@@ -165,11 +171,11 @@ class Target:
             read = self.client.send(
                 "GET", completion_path(tracked.id) + "/messages", params={"limit": MESSAGES_LIMIT}
             )
-            if read.status in UNOFFERED and MESSAGES not in tracked.baselines:
+            if not_offered(read) and MESSAGES not in tracked.baselines:
                 gone[MESSAGES] = f"GET /chat/completions/{{id}}/messages answered {read.answer}"
         if LIST not in gone:
             page = self.client.list(self.list_query(tracked))
-            if page.status in UNOFFERED:
+            if not_offered(page):
                 gone[LIST] = f"GET /chat/completions answered {page.answer}"
 
     def list_catches_up(self) -> None:
@@ -183,11 +189,10 @@ class Target:
             sent, write = tracked.last_sent, tracked.last_write
             if sent is None or write is None or not tracked.exclusive:
                 continue
-            # Judged against retrieve: a write retrieve does not show either (one that never
-            # landed, a value changed on the way) is the round trip's to tell.
+            # Compared with what retrieve shows, once it shows the update (reads.landed).
             read = self.client.retrieve(tracked.id)
-            body = read.json_object() if read.status == 200 else None
-            if body is None or not holds(metadata_of(body), sent):
+            body = landed(read, sent)
+            if body is None:
                 continue
             query = self.list_query(tracked)
             waited = self.consistency.wait(
@@ -196,8 +201,8 @@ class Target:
                 kind=None,
                 bound=self.consistency.bound_for(Kind.UPDATE),
             )
-            entry = entry_in(waited.exchange, tracked.id)
-            if waited.ready or entry is None or metadata_of(entry) == metadata_of(body):
+            entry = lagging_entry(waited.exchange, waited.seen, tracked.id, body)
+            if entry is None:
                 continue
             late = f" {waited.bound:g} s after the update" if waited.timed_out else ""
             self.invariants.found(
@@ -313,7 +318,7 @@ class Target:
         # Its last read, for the invariants: what writes to the other completions did to it.
         self.client.retrieve(completion.id)
         exchange = self.client.delete(completion.id)
-        if exchange.status in (404, 405, 501):
+        if not_offered(exchange):
             pytest.skip(
                 f"the target offers no DELETE of stored completions (HTTP {exchange.status}), "
                 "so updates of deleted ones cannot be tested"
