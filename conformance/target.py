@@ -2,12 +2,12 @@
 
 A vendor run creates at most three completions, lazily and only when a selected case needs
 them: one stored completion that every update case shares, one created with store=false, and
-one that is deleted. `Target` creates them and reads them first; the parts with jobs of their
-own it holds: the cleanup (conformance.cleanup: each id is written to a ledger, conformance.ledger,
-before it is used, so a crashed run's leftovers are deleted by the next run against the same base
-URL; the suite deletes what it created at the end and restores the original metadata of a
---completion-id it was given) and the views besides retrieve that the invariants judge
-(conformance.views).
+one that is deleted. `Target` makes each once and reads it first; it holds the parts with jobs
+of their own: the create itself (conformance.creation), the cleanup (conformance.cleanup: each id
+is written to a ledger, conformance.ledger, before it is used, so a crashed run's leftovers are
+deleted by the next run against the same base URL; the suite deletes what it created at the end
+and restores the original metadata of a --completion-id it was given) and the views besides
+retrieve that the invariants judge (conformance.views).
 """
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from typing import Any, TypeVar, cast
 import pytest
 
 from conformance.cleanup import Cleanup
-from conformance.client import Client, Exchange, UnreadableBody
+from conformance.client import Client, Exchange
 from conformance.consistency import Consistency, Kind, Waited
+from conformance.creation import VALUES_ASKED, Creation
 from conformance.failures import Inconclusive, SetupFailed
-from conformance.interrupts import deferred
 from conformance.invariants import Invariants
-from conformance.jsontext import as_json
 from conformance.ledger import Ledger
 from conformance.reads import Reads, not_offered
 from conformance.settings import Settings
@@ -34,25 +33,6 @@ from conformance.transcript import Redactor
 from conformance.views import Views
 
 T = TypeVar("T")
-# What the shared completion is created with besides the conversation, so that the values some
-# requirements judge exist at all: two choices (their indexes), log probabilities with two
-# alternatives per token. A target that refuses them gets the create again without them.
-VALUES_ASKED: dict[str, Any] = {"n": 2, "logprobs": True, "top_logprobs": 2}
-FIXTURE_PROMPT = "Conformance suite fixture. Reply with the single word: ok."
-# The stored completion's conversation: longer than the first page of the messages endpoint
-# (20), so an update that rewrites the stored messages from what a page shows is seen.
-FIXTURE_MESSAGES = (
-    {"role": "system", "content": "Conformance suite fixture."},
-    *(
-        message
-        for turn in range(1, 12)
-        for message in (
-            {"role": "user", "content": f"Turn {turn}. Reply with the single word: ok."},
-            {"role": "assistant", "content": "ok"},
-        )
-    ),
-    {"role": "user", "content": FIXTURE_PROMPT},
-)
 
 
 @dataclass
@@ -107,13 +87,12 @@ class Target:
             self.reads,
             Ledger(settings.ledger, settings.base_url),
         )
+        self.creation = Creation(settings, self.client, self.cleanup)
         self.semantics = Semantics()
         # A given completion is written by every xdist worker at once: no one process knows
         # what its metadata must be.
         self._shared_given = worker is not None
-        self._create_refused: SetupFailed | None = None
         self._made: dict[str, Any] = {}
-        self.asks_refused: Exchange | None = None  # the create with VALUES_ASKED, when refused
 
     @property
     def absent_id(self) -> str:
@@ -268,51 +247,15 @@ class Target:
         metadata: dict[str, str] | None = None,
         asks: dict[str, Any] | None = None,
     ) -> tuple[str, Exchange]:
-        if self.settings.no_create:
-            pytest.skip("needs a completion created by the suite, and --no-create was given")
-        if not self.settings.model:
-            pytest.skip("needs a completion created by the suite, and no --model was given")
-        if self._create_refused is not None:
-            raise self._create_refused.again()  # one refusal is told once, and not asked again
-        body: dict[str, Any] = {
-            "model": self.settings.model,
-            "messages": list(FIXTURE_MESSAGES),
-            "store": store,
-        }
-        # No metadata, as most clients create: completions made so share whatever a store
-        # gives them by default (one shared default map, say), and the invariants see it.
-        if metadata is not None:
-            body["metadata"] = metadata
-        with deferred():  # a Ctrl-C waits for the answer, so that the id reaches the ledger
-            exchange = self.client.create({**body, **(asks or {})})
-            if asks and exchange.status in (400, 422):
-                self.asks_refused = exchange  # asked again without: the cases say so
-                exchange = self.client.create(body)
-            completion_id = _created_id(exchange)
-            if store and completion_id is not None:
-                self.cleanup.created(completion_id)
-        if exchange.status != 200 or completion_id is None:
-            self._create_refused = SetupFailed(
-                "could not create a chat completion to test with (POST /chat/completions "
-                f"answered {exchange.answer}{_why_no_id(exchange)})",
-                (exchange,),
-            )
-            raise self._create_refused
+        """A completion created (conformance.creation), counted in the run's totals."""
+        created = self.creation.create(store=store, metadata=metadata, asks=asks)
         self.completions_created += 1
-        return completion_id, exchange
+        return created
 
     def not_observed(self, stored: Completion, what: str) -> str:
         """Why `what` (log probabilities, a second choice) is absent from the shared completion:
         the reason of a NOT OBSERVED verdict."""
-        if not stored.created_by_suite:
-            return f"not observed: the given completion (--completion-id) carries no {what}"
-        refused = self.asks_refused
-        if refused is not None:
-            return (
-                f"not observed: no {what}: the target refused a create asking for them "
-                f"({as_json(VALUES_ASKED)}: {refused.answer}), so the suite created without"
-            )
-        return f"not observed: no {what}, although the completion was created asking for them"
+        return self.creation.not_observed(not stored.created_by_suite, what)
 
     def totals(self) -> dict[str, Any]:
         """What this process's part of the run cost (JSON-ready, summed over xdist workers)."""
@@ -330,21 +273,3 @@ def _shown(*items: Exchange | Waited | None) -> tuple[Exchange, ...]:
     return tuple(
         item.exchange if isinstance(item, Waited) else item for item in items if item is not None
     )
-
-
-def _why_no_id(exchange: Exchange) -> str:
-    """Why a 200 answer to a create gives no id to test with, in a few words."""
-    if exchange.status != 200:
-        return ""
-    try:
-        body = exchange.json()
-    except UnreadableBody as exc:
-        return f"; {exc}"
-    if not isinstance(body, dict):
-        return "; its body is not a JSON object"
-    return "; its body holds no string id"
-
-
-def _created_id(exchange: Exchange) -> str | None:
-    value = (exchange.json_object() or {}).get("id") if exchange.status == 200 else None
-    return value if isinstance(value, str) and value else None

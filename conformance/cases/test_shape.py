@@ -91,7 +91,7 @@ def test_timestamps_are_unix_seconds(api: Client, stored: Completion) -> None:
 @pytest.mark.requirement("UCC-SHAPE-CHOICE-INDEX")
 def test_choice_index_is_its_position(api: Client, stored: Completion) -> None:
     """MUST: "The index of the choice in the list of choices." The shared completion is created
-    asking for two choices (conformance.target.VALUES_ASKED); one is judged all the same."""
+    asking for two choices (conformance.creation.VALUES_ASKED); one is judged all the same."""
     exchange = api.update(stored.id, {"metadata": {CASE: "choice-index"}})
     expect_choice_indexes_are_positions(with_choices(exchange), exchange)
 
@@ -108,7 +108,7 @@ def test_usage_breakdown_stays_within_its_totals(api: Client, stored: Completion
 def test_logprobs_are_log_probabilities(api: Client, target: Target, stored: Completion) -> None:
     """MUST: "The log probability of this token, if it is within the top 20 most likely tokens.
     Otherwise, the value-9999.0 is used to signify that the token is very unlikely." The
-    shared completion is created asking for them (conformance.target.VALUES_ASKED)."""
+    shared completion is created asking for them (conformance.creation.VALUES_ASKED)."""
     exchange = api.update(stored.id, {"metadata": {CASE: "logprobs-values"}})
     if not expect_log_probabilities(with_choices(exchange), exchange):
         pytest.skip(target.not_observed(stored, "log probabilities"))

@@ -20,9 +20,9 @@ from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 
+from conformance.creation import FIXTURE_PROMPT
 from conformance.failures import ConformanceFailure
 from conformance.fuzz.runner import Fuzzer
-from conformance.target import FIXTURE_PROMPT
 
 MAX_STEPS = 10
 SHOWN_EXCHANGES = 8
