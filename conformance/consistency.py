@@ -114,11 +114,11 @@ class Consistency:
     def wait(
         self,
         fetch: Callable[[], Exchange],
-        judge: Callable[[Exchange], Seen],
+        classify: Callable[[Exchange], Seen],
         kind: Kind | None,
         bound: float | None = None,
     ) -> Waited:
-        """Read until `judge` says READY or OTHER, or the bound runs out (STALE).
+        """Read until `classify` says READY or OTHER, or the bound runs out (STALE).
 
         With a `kind`, this is a write the run waits to see: its delay is recorded, a full
         bound that runs out is remembered, and the bound is cut after such a loss. Without
@@ -130,7 +130,7 @@ class Consistency:
         pause = FIRST_PAUSE
         while True:
             exchange = fetch()
-            seen = Seen.OTHER if exchange.error is not None else judge(exchange)
+            seen = Seen.OTHER if exchange.error is not None else classify(exchange)
             if seen is Seen.READY:
                 if kind is not None:
                     self.delays.append(round(self.clock() - started, 3))

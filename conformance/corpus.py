@@ -27,10 +27,9 @@ from conformance.countings import over
 from conformance.failures import ConformanceFailure, Inconclusive
 from conformance.invariants import Rule
 from conformance.jsontext import as_json
-from conformance.mechanisms import explain_pairs, explain_pairs_by_key, explain_refusal
+from conformance.mechanisms import explain_pairs, explain_pairs_by_key, explain_refused_pair
 from conformance.samples import MAX_KEY, MAX_PAIRS, MAX_VALUE, VALUE_KEYS
-from conformance.steps import accepted, read_back, stored_keys
-from conformance.steps import explain_refusal as explain_lack_of_room
+from conformance.steps import accepted, read_back, rule_out_lack_of_room, stored_keys
 from conformance.target import Completion, Target
 
 # Longer than a VARCHAR(255) column and than Elasticsearch's default ignore_above (256).
@@ -242,22 +241,23 @@ def _make_room(target: Target, completion: Completion, sent: dict[str, str]) -> 
         )
 
 
-def accepted_batch(
+def expect_batch_accepted(
     api: Client, target: Target, completion: Completion, exchange: Exchange, sent: dict[str, str]
 ) -> dict[str, Any]:
-    """The answer to a batch the case needs accepted. A refusal the suite's own earlier pairs
-    explain (a merging target's full map) is INCONCLUSIVE; any other names the pairs refused
-    alone, with the mechanisms documented to refuse them."""
+    """conformance.steps.accepted for a batch: the answer to a batch the case needs accepted. A
+    refusal the suite's own earlier pairs explain (a merging target's full map) is INCONCLUSIVE;
+    any other names the pairs refused alone, with the mechanisms documented to refuse them."""
     if exchange.status in (400, 422):  # refused as invalid: which pairs, and why
-        explain_lack_of_room(target, completion, exchange, sent)
-        raise explain_refused_batch(api, completion.id, sent, exchange)
+        rule_out_lack_of_room(target, completion, exchange, sent)
+        raise refused_batch_failure(api, completion.id, sent, exchange)
     return accepted(target, completion, exchange, sent)
 
 
-def read_back_batch(
+def expect_batch_read_back(
     target: Target, completion: Completion, write: Exchange, sent: dict[str, str]
 ) -> None:
-    """read_back, with a failure that names the fault model's mechanisms."""
+    """conformance.steps.read_back for a batch, with a failure that names the fault model's
+    mechanisms."""
     try:
         read_back(target, completion, write, sent)
     except ConformanceFailure as failure:
@@ -287,18 +287,19 @@ def expect_accepted_or_refused(exchange: Exchange, sent: Mapping[str, str]) -> b
         return True
     if exchange.status is not None and 400 <= exchange.status < 500:
         return False
-    named = "; ".join(explain_refusal(key, value) for key, value in sent.items())
+    named = "; ".join(explain_refused_pair(key, value) for key, value in sent.items())
     raise ConformanceFailure(
         f"expected the value accepted (200) or refused with a 4xx, got {exchange.answer}: {named}",
         (exchange,),
     )
 
 
-def explain_refused_batch(
+def refused_batch_failure(
     api: Client, completion_id: str, sent: dict[str, str], refused: Exchange
 ) -> ConformanceFailure | Inconclusive:
-    """Why a valid batch was refused: each pair is sent alone (only after a refusal), and the
-    pairs refused alone are named with the mechanisms documented to refuse them."""
+    """The failure that says why a valid batch was refused: each pair is sent alone (only after
+    a refusal), and the pairs refused alone are named with the mechanisms documented to refuse
+    them; INCONCLUSIVE when none is refused alone."""
     alone = [
         (key, api.update(completion_id, {"metadata": {key: value}})) for key, value in sent.items()
     ]
@@ -310,7 +311,7 @@ def explain_refused_batch(
             "stored map past 16 pairs (UCC-INFO-MERGE-SEMANTICS)"
         )
     named = "; ".join(
-        explain_refusal(key, sent[key])
+        explain_refused_pair(key, sent[key])
         + (f" [{CARRIES[key]}]" if key in CARRIES else "")
         + _counted_otherwise(key, sent[key])
         for key, _ in singled[:4]

@@ -196,8 +196,9 @@ def _field(obj: Mapping[str, Any], name: str) -> str:
     return as_json(obj[name], 120) if name in obj else "(absent)"
 
 
-def accepted_body(exchange: Exchange) -> dict[str, Any]:
-    """The body of an update this case needs accepted; INCONCLUSIVE when it was not.
+def answer_to_judge(exchange: Exchange) -> dict[str, Any]:
+    """The body of an update's answer, for a case that judges its content; INCONCLUSIVE when the
+    update was not accepted (where conformance.steps.accepted fails the case).
 
     Whether a valid update is accepted is UCC-RESP-STATUS's verdict; the cases that judge the
     answer's content have nothing to judge without one, which is not a pass.

@@ -113,14 +113,14 @@ def judge(ending: Ending) -> Judgement | None:
     if ending.when != "call" and ended is Outcome.PASSED:
         return None
     verdict = case_verdict(ending.requirement.level, ended, strict=ending.strict)
-    judgement = _explain(ending, verdict)
+    judgement = _judgement(ending, verdict)
     observation = ending.observation
     if verdict is Verdict.INFO and observation is None:
         observation = judgement.message or None  # what an INFO case's failure says it saw
     return replace(judgement, observation=observation)
 
 
-def _explain(ending: Ending, verdict: Verdict) -> Judgement:
+def _judgement(ending: Ending, verdict: Verdict) -> Judgement:
     """The message and the text of a verdict, from the exception that decided it."""
     error, requirement = ending.error, ending.requirement
     if isinstance(error, ConformanceFailure):

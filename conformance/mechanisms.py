@@ -5,7 +5,8 @@ with documented ways of changing a string on the way through (tests/faults/READM
 them with their sources). When a pair does not come back as sent, `explain_pairs` tries each
 documented change on what was sent and names the mechanisms that reproduce what came back,
 so a failure reads "key 'Ab' came back as 'ab': keys lowercased ... (fault model M1)"
-instead of a bare difference. A change no mechanism reproduces is shown as it is.
+instead of a bare difference. A change no mechanism reproduces is shown as it is. The
+`explain_*` functions return that text; what to make of it (a failure, a skip) is the caller's.
 """
 
 from __future__ import annotations
@@ -545,7 +546,8 @@ def refusal_mechanisms(key: str, value: str) -> list[tuple[str, str]]:
     return found
 
 
-def explain_refusal(key: str, value: str) -> str:
+def explain_refused_pair(key: str, value: str) -> str:
+    """The pair, and the mechanisms documented to refuse it: text for a refusal's failure."""
     found = refusal_mechanisms(key, value)
     subject = f"the pair {_show(key, 40)}: {_show(value, 40)}"
     if not found:

@@ -144,7 +144,7 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     finally:
         state = state_of(item.config)
         if state is not None and state.target is not None and requirement_of(item) is not None:
-            state.target.look_at_views()
+            state.target.views.look()
 
 
 @contextmanager
@@ -247,7 +247,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
                     "earlier run's)"
                 )
             raise pytest.UsageError(state.redact(problem))
-        state.swept = state.target.sweep_ledger()
+        state.swept = state.target.cleanup.sweep()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -298,7 +298,7 @@ def cleanup(config: pytest.Config, state: RunState, exitstatus: int) -> list[str
     if exitstatus == pytest.ExitCode.INTERRUPTED and reporter is not None:
         reporter.write_line("interrupted: cleaning up what the run created (Ctrl-C again skips it)")
     try:
-        return state.target.cleanup()
+        return state.target.cleanup.run()
     except KeyboardInterrupt:
         state.cleanup_interrupted = True
         ledger = state.settings.ledger

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
 from conformance.client import Exchange
@@ -33,7 +33,8 @@ class Seen(StrEnum):
     OTHER = "other"  # neither: judged at once
 
 
-Judge = Callable[[Exchange], Seen]
+# What one read means for the write a wait is for; every wait of the run asks one.
+Classifier = Callable[[Exchange], Seen]
 
 
 def metadata_of(body: Mapping[str, Any]) -> Any:
@@ -52,6 +53,37 @@ def completion_object(read: Exchange, completion_id: str) -> dict[str, Any] | No
     """The completion `read` shows: a 200 answer holding the object of that id; else None."""
     body = read.json_object() if read.status == 200 else None
     return body if body is not None and body.get("id") == completion_id else None
+
+
+# The answers of a target that offers no such endpoint: a view of the completion it lacks (the
+# view is then left out), a DELETE it does not take.
+UNOFFERED: Final = (404, 405, 501)
+
+
+def not_offered(answer: Exchange) -> bool:
+    """True when `answer` says the target offers no such endpoint (`UNOFFERED`)."""
+    return answer.status in UNOFFERED
+
+
+def landed(read: Exchange, sent: Mapping[str, str]) -> dict[str, Any] | None:
+    """The object a retrieve shows when it holds every sent pair: the write landed, and another
+    view is to catch up with it. None otherwise: a write retrieve does not show either (one that
+    never landed, a value changed on the way) is the round trip's to tell."""
+    body = read.json_object() if read.status == 200 else None
+    return body if body is not None and holds(metadata_of(body), sent) else None
+
+
+def lagging_entry(
+    page: Exchange, seen: Seen, completion_id: str, retrieved: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The completion's entry on the last list page of a wait (`seen`, what the wait made of
+    that page) when it still shows other metadata than retrieve (`retrieved`): a view that never
+    caught up. None when the list caught up, when it shows what retrieve shows, or when the
+    completion is not on the page (the metadata filter's to judge)."""
+    entry = entry_in(page, completion_id)
+    if seen is Seen.READY or entry is None or metadata_of(entry) == metadata_of(retrieved):
+        return None
+    return entry
 
 
 def entry_in(page: Exchange, completion_id: str) -> dict[str, Any] | None:
@@ -117,7 +149,7 @@ class PairLog:
 
 
 class Reads:
-    """The judges of the run's waits, each deciding what one read means for one write."""
+    """The classifiers of the run's waits, each deciding what one read means for one write."""
 
     def __init__(self, base_url: str) -> None:
         self.pairs = PairLog(base_url)
@@ -132,12 +164,12 @@ class Reads:
         write: Exchange,
         *,
         absent_before: bool = False,
-    ) -> Judge:
+    ) -> Classifier:
         """After an accepted write: READY once a retrieve holds every sent pair. A completion
         the run created was once absent (`absent_before`): a 404 is then a store or replica
         still behind its create, an earlier state like any other."""
 
-        def judge(read: Exchange) -> Seen:
+        def classify(read: Exchange) -> Seen:
             if read.status == 404 and absent_before:
                 return Seen.STALE
             body = completion_object(read, completion_id)
@@ -145,7 +177,7 @@ class Reads:
                 return Seen.OTHER
             return self.meaning(completion_id, metadata_of(body), sent, write)
 
-        return judge
+        return classify
 
     def meaning(
         self, completion_id: str, metadata: Any, sent: Mapping[str, str], write: Exchange
@@ -157,13 +189,13 @@ class Reads:
 
     def shows_state(
         self, completion_id: str, state: Any, write: Exchange, *, absent_before: bool = False
-    ) -> Judge:
+    ) -> Classifier:
         """After a refused write: READY once a retrieve shows `state`, the metadata from before
         it; an earlier state is a replica going back in time (STALE), a 404 too for a
         completion the run created; a state holding a pair nobody sent before the refused write
         means the write landed after all (OTHER)."""
 
-        def judge(read: Exchange) -> Seen:
+        def classify(read: Exchange) -> Seen:
             if read.status == 404 and absent_before:
                 return Seen.STALE
             body = completion_object(read, completion_id)
@@ -176,69 +208,69 @@ class Reads:
                 Seen.STALE if self.pairs.from_before(completion_id, metadata, write) else Seen.OTHER
             )
 
-        return judge
+        return classify
 
     @staticmethod
-    def readable(completion_id: str) -> Judge:
+    def readable(completion_id: str) -> Classifier:
         """After a create: READY once a retrieve answers the object; 404 is not yet."""
 
-        def judge(read: Exchange) -> Seen:
+        def classify(read: Exchange) -> Seen:
             if read.status == 404:
                 return Seen.STALE
             return Seen.READY if completion_object(read, completion_id) else Seen.OTHER
 
-        return judge
+        return classify
 
     @staticmethod
-    def absent(completion_id: str) -> Judge:
+    def absent(completion_id: str) -> Classifier:
         """After a delete: READY once a retrieve answers 404; the object still shown is a
         store that has not caught up yet."""
 
-        def judge(read: Exchange) -> Seen:
+        def classify(read: Exchange) -> Seen:
             if read.status == 404:
                 return Seen.READY
             return Seen.STALE if completion_object(read, completion_id) else Seen.OTHER
 
-        return judge
+        return classify
 
     @staticmethod
-    def deleted(completion_id: str, readable: Callable[[], bool]) -> Judge:
+    def deleted(completion_id: str, readable: Callable[[], bool]) -> Classifier:
         """The cleanup's delete, judged on the DELETE's answer or, after a 404, on a retrieve:
         READY once a DELETE answers 200, or a retrieve answers 404 for a completion that had
         been readable (`readable()`, asked at each read). A 404 for one never read may be a
         store still behind its create (STALE: delete again); one still shown is a delete a
         lagging store has not seen (STALE)."""
 
-        def judge(read: Exchange) -> Seen:
+        def classify(read: Exchange) -> Seen:
             if read.method == "DELETE":
                 return Seen.READY if read.status == 200 else Seen.OTHER
             if read.status == 404:
                 return Seen.READY if readable() else Seen.STALE
             return Seen.STALE if completion_object(read, completion_id) else Seen.OTHER
 
-        return judge
+        return classify
 
     @staticmethod
-    def lacks(completion_id: str, pairs: Mapping[str, str]) -> Judge:
+    def lacks(completion_id: str, pairs: Mapping[str, str]) -> Classifier:
         """An observation after a write that may remove `pairs` (an empty map, null): READY
         once they are gone, STALE while they are still there."""
 
-        def judge(read: Exchange) -> Seen:
+        def classify(read: Exchange) -> Seen:
             body = completion_object(read, completion_id)
             if body is None:
                 return Seen.OTHER
             return Seen.STALE if holds(metadata_of(body), pairs) else Seen.READY
 
-        return judge
+        return classify
 
     def listed(
         self, completion_id: str, sent: Mapping[str, str] | None, write: Exchange | None
-    ) -> Judge:
+    ) -> Classifier:
         """A list page after a write: READY once it holds the completion's entry (showing the
         sent pairs, when given); a page without it, or with an entry from before the write,
         is a list that lags (STALE); no list page at all is OTHER."""
 
-        def judge(page: Exchange) -> Seen:
+        def classify(page: Exchange) -> Seen:
             body = page.json_object() if page.status == 200 else None
             if body is None or not isinstance(body.get("data"), list):
                 return Seen.OTHER
@@ -249,7 +281,7 @@ class Reads:
                 return Seen.READY
             return self.meaning(completion_id, metadata_of(entry), sent, write)
 
-        return judge
+        return classify
 
 
 def completion_in(url: str, prefix: str) -> str | None:

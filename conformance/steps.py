@@ -44,7 +44,7 @@ def accepted(
     INCONCLUSIVE; any other is the target's failure.
     """
     if exchange.status != 200:
-        explain_refusal(target, stored, exchange, sent)
+        rule_out_lack_of_room(target, stored, exchange, sent)
         if not stored.readable and stored.unreadable is not None:
             # The refusal follows from a create that never landed: show both.
             raise ConformanceFailure(
@@ -79,7 +79,7 @@ def put_known(
     answer = exchange.json_object()
     if exchange.status != 200 or answer is None:
         if explain:
-            explain_refusal(target, stored, exchange, sent)
+            rule_out_lack_of_room(target, stored, exchange, sent)
         raise Inconclusive(
             f"precondition: a plain valid update was not accepted ({exchange.answer})", (exchange,)
         )
@@ -175,7 +175,7 @@ def expect_counted_in_characters(
     that explains which are refused. Only after a refusal: no request is spent otherwise."""
     if not refused_as_invalid(refused):
         return  # accepted, or refused for another reason than the body: accepted() judges
-    explain_refusal(target, stored, refused, sent)
+    rule_out_lack_of_room(target, stored, refused, sent)
     in_key = any(len(key) == limit for key in sent)
     refused_short(target, stored, refused, sent)
     probes = {
@@ -259,7 +259,7 @@ def expect_largest_accepted(
     difference."""
     if not refused_as_invalid(refused):
         return  # accepted, or refused for another reason than the body: accepted() judges
-    explain_refusal(target, stored, refused, sent)
+    rule_out_lack_of_room(target, stored, refused, sent)
     refused_short(target, stored, refused, sent)
     plain = {
         f"max{i:02d}" + "k" * (len(key) - 5) if len(key) > 5 else key: "v" * len(value)
@@ -331,10 +331,11 @@ def lacks_room(
     return (read, keys) if len(set(keys) | set(sent)) > MAX_PAIRS else None
 
 
-def explain_refusal(
+def rule_out_lack_of_room(
     target: Target, stored: Completion, refused: Exchange, sent: dict[str, str]
 ) -> None:
-    """INCONCLUSIVE when the suite's own earlier pairs explain the refusal of a valid update."""
+    """INCONCLUSIVE when the suite's own earlier pairs explain the refusal of a valid update (a
+    merging target's full map): the refusal is then the suite's doing, not the target's."""
     room = lacks_room(target, stored, refused, sent)
     if room is not None:
         read, keys = room

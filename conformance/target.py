@@ -2,58 +2,37 @@
 
 A vendor run creates at most three completions, lazily and only when a selected case needs
 them: one stored completion that every update case shares, one created with store=false, and
-one that is deleted. Each id is written to a ledger before it is used, so a crashed run's
-leftovers are deleted by the next run against the same base URL; the suite deletes what it
-created at the end and restores the original metadata of a --completion-id it was given.
+one that is deleted. `Target` makes each once and reads it first; it holds the parts with jobs
+of their own: the create itself (conformance.creation), the cleanup (conformance.cleanup: each id
+is written to a ledger, conformance.ledger, before it is used, so a crashed run's leftovers are
+deleted by the next run against the same base URL; the suite deletes what it created at the end
+and restores the original metadata of a --completion-id it was given) and the views besides
+retrieve that the invariants judge (conformance.views).
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import pytest
 
-from conformance.client import Client, Exchange, UnreadableBody, completion_path
+from conformance.cleanup import Cleanup
+from conformance.client import Client, Exchange
 from conformance.consistency import Consistency, Kind, Waited
+from conformance.creation import VALUES_ASKED, Creation
 from conformance.failures import Inconclusive, SetupFailed
-from conformance.interrupts import deferred
-from conformance.invariants import AS_WRITTEN, LIST, MESSAGES, Invariants, Tracked
-from conformance.jsontext import as_json
-from conformance.reads import Reads, completion_object, entry_in, holds, metadata_of
+from conformance.invariants import Invariants
+from conformance.ledger import Ledger
+from conformance.reads import Reads, not_offered
 from conformance.settings import Settings
 from conformance.transcript import Redactor
+from conformance.views import Views
 
 T = TypeVar("T")
-# What the shared completion is created with besides the conversation, so that the values some
-# requirements judge exist at all: two choices (their indexes), log probabilities with two
-# alternatives per token. A target that refuses them gets the create again without them.
-VALUES_ASKED: dict[str, Any] = {"n": 2, "logprobs": True, "top_logprobs": 2}
-
-# The seconds the cleanup gives a delete to be confirmed, even at --consistency-timeout=0: a
-# store behind its create answers 404 to a DELETE of a completion it stores a moment later.
-CLEANUP_FLOOR = 5.0
-FIXTURE_PROMPT = "Conformance suite fixture. Reply with the single word: ok."
-# The stored completion's conversation: longer than the first page of the messages endpoint
-# (20), so an update that rewrites the stored messages from what a page shows is seen.
-FIXTURE_MESSAGES = (
-    {"role": "system", "content": "Conformance suite fixture."},
-    *(
-        message
-        for turn in range(1, 12)
-        for message in (
-            {"role": "user", "content": f"Turn {turn}. Reply with the single word: ok."},
-            {"role": "assistant", "content": "ok"},
-        )
-    ),
-    {"role": "user", "content": FIXTURE_PROMPT},
-)
-MESSAGES_LIMIT = "100"
 
 
 @dataclass
@@ -83,13 +62,9 @@ class Semantics:
     probe_failed: BaseException | None = None
 
 
-# A list page long enough to hold the run's completions among a vendor's recent ones.
-LIST_LIMIT = "100"
-UNOFFERED = (404, 405, 501)
-
-
 class Target:
-    """The server under test with the run's client, created completions and cleanup."""
+    """The server under test: the run's client, the completions the cases need (each created
+    and first read once), and what reads their views (`views`) and cleans up (`cleanup`)."""
 
     def __init__(self, settings: Settings, redact: Redactor, *, worker: str | None = None) -> None:
         self.settings = settings
@@ -105,15 +80,19 @@ class Target:
         self.reads = Reads(settings.base_url)
         self.invariants = Invariants(settings.base_url, self.reads.pairs)
         self.client.observers += [self.reads.record, self.invariants.record]
+        self.views = Views(self.client, self.consistency, self.reads, self.invariants, self.nonce)
+        self.cleanup = Cleanup(
+            self.client,
+            self.consistency,
+            self.reads,
+            Ledger(settings.ledger, settings.base_url),
+        )
+        self.creation = Creation(settings, self.client, self.cleanup)
         self.semantics = Semantics()
         # A given completion is written by every xdist worker at once: no one process knows
         # what its metadata must be.
         self._shared_given = worker is not None
-        self._create_refused: SetupFailed | None = None
         self._made: dict[str, Any] = {}
-        self._to_delete: list[str] = []
-        self._readable: set[str] = set()  # completions some read showed: a 404 is then a delete
-        self.asks_refused: Exchange | None = None  # the create with VALUES_ASKED, when refused
 
     @property
     def absent_id(self) -> str:
@@ -148,79 +127,6 @@ class Target:
             ),
             Kind.UPDATE,
         )
-
-    # --- the views the invariants judge -------------------------------------------------------
-    def look_at_views(self, completion_ids: set[str] | None = None) -> None:
-        """Read the views besides retrieve once (the list entry, the stored messages) of the
-        completions the running case wrote to; the invariants judge what comes back."""
-        ids = self.invariants.written if completion_ids is None else completion_ids
-        for completion_id in sorted(ids):
-            tracked = self.invariants.tracked.get(completion_id)
-            if tracked is not None:
-                self._read_views(tracked)
-
-    def _read_views(self, tracked: Tracked) -> None:
-        gone = self.invariants.unavailable
-        if MESSAGES not in gone:
-            read = self.client.send(
-                "GET", completion_path(tracked.id) + "/messages", params={"limit": MESSAGES_LIMIT}
-            )
-            if read.status in UNOFFERED and MESSAGES not in tracked.baselines:
-                gone[MESSAGES] = f"GET /chat/completions/{{id}}/messages answered {read.answer}"
-        if LIST not in gone:
-            page = self.client.list(self.list_query(tracked))
-            if page.status in UNOFFERED:
-                gone[LIST] = f"GET /chat/completions answered {page.answer}"
-
-    def list_catches_up(self) -> None:
-        """Each tracked completion's list entry shows its last accepted update within the
-        consistency bound; an entry still showing an earlier state then (or a state no update
-        made) is a view that never caught up, a finding of UCC-STORED-AS-WRITTEN. An entry
-        never listed is the metadata filter's to judge (UCC-LIST-METADATA-FILTER)."""
-        if LIST in self.invariants.unavailable:
-            return
-        for tracked in list(self.invariants.tracked.values()):
-            sent, write = tracked.last_sent, tracked.last_write
-            if sent is None or write is None or not tracked.exclusive:
-                continue
-            # Judged against retrieve: a write retrieve does not show either (one that never
-            # landed, a value changed on the way) is the round trip's to tell.
-            read = self.client.retrieve(tracked.id)
-            body = read.json_object() if read.status == 200 else None
-            if body is None or not holds(metadata_of(body), sent):
-                continue
-            query = self.list_query(tracked)
-            waited = self.consistency.wait(
-                lambda q=query: self.client.list(q),  # type: ignore[misc]
-                self.reads.listed(tracked.id, sent, write),
-                kind=None,
-                bound=self.consistency.bound_for(Kind.UPDATE),
-            )
-            entry = entry_in(waited.exchange, tracked.id)
-            if waited.ready or entry is None or metadata_of(entry) == metadata_of(body):
-                continue
-            late = f" {waited.bound:g} s after the update" if waited.timed_out else ""
-            self.invariants.found(
-                AS_WRITTEN,
-                f"{LIST}: shows {as_json(metadata_of(entry), 300)}{late}, while retrieve shows "
-                f"{as_json(metadata_of(body), 300)} (the update sent {as_json(sent, 200)})",
-                (write, waited.exchange, read),
-            )
-
-    def list_query(self, tracked: Tracked) -> dict[str, str]:
-        """A list query that finds the completion: by a plain pair it holds now when one is
-        known (the vendor may hold many completions; a value only this run wrote first), else
-        the most recent first."""
-        known = (
-            dict(tracked.states[0].metadata) if tracked.states and len(tracked.states) == 1 else {}
-        )
-        known.update(tracked.last_sent or {})
-        plain = [(k, v) for k, v in known.items() if _plain(k) and isinstance(v, str) and _plain(v)]
-        plain.sort(key=lambda pair: self.nonce not in pair[1] and "#" not in pair[1])
-        if plain:
-            key, value = plain[0]
-            return {f"metadata[{key}]": value, "limit": LIST_LIMIT}
-        return {"order": "desc", "limit": LIST_LIMIT}
 
     # --- the completions the cases need -----------------------------------------------------
     def stored(self) -> Completion:
@@ -268,7 +174,9 @@ class Target:
     def _make_stored(self) -> Completion:
         given = self.settings.completion_id
         if given is not None:
-            return self._first_read(given, None, created_by_suite=False)
+            completion = self._first_read(given, None, created_by_suite=False)
+            self.cleanup.given = (completion.id, completion.original or {})  # restored at the end
+            return completion
         completion_id, creation = self._create(store=True, asks=VALUES_ASKED)
         return self._first_read(completion_id, creation, created_by_suite=True)
 
@@ -284,7 +192,7 @@ class Target:
         )
         original = waited.exchange.json_object() if waited.ready else None
         if original is not None:
-            self._readable.add(completion_id)
+            self.cleanup.readable.add(completion_id)
             exclusive = created_by_suite or not self._shared_given
             tracked = self.invariants.track(
                 completion_id,
@@ -292,7 +200,7 @@ class Target:
                 exclusive=exclusive,
                 shown_by=(creation, waited.exchange) if creation is not None else None,
             )
-            self._read_views(tracked)
+            self.views.read(tracked)
         return Completion(
             completion_id,
             original,
@@ -313,7 +221,7 @@ class Target:
         # Its last read, for the invariants: what writes to the other completions did to it.
         self.client.retrieve(completion.id)
         exchange = self.client.delete(completion.id)
-        if exchange.status in (404, 405, 501):
+        if not_offered(exchange):
             pytest.skip(
                 f"the target offers no DELETE of stored completions (HTTP {exchange.status}), "
                 "so updates of deleted ones cannot be tested"
@@ -324,8 +232,7 @@ class Target:
                 f"(DELETE answered {exchange.answer})",
                 (exchange,),
             )
-        self._to_delete.remove(completion.id)
-        self._forget(completion.id)
+        self.cleanup.deleted(completion.id)
         self.consistency.wait(
             lambda: self.client.retrieve(completion.id),
             self.reads.absent(completion.id),
@@ -340,52 +247,15 @@ class Target:
         metadata: dict[str, str] | None = None,
         asks: dict[str, Any] | None = None,
     ) -> tuple[str, Exchange]:
-        if self.settings.no_create:
-            pytest.skip("needs a completion created by the suite, and --no-create was given")
-        if not self.settings.model:
-            pytest.skip("needs a completion created by the suite, and no --model was given")
-        if self._create_refused is not None:
-            raise self._create_refused.again()  # one refusal is told once, and not asked again
-        body: dict[str, Any] = {
-            "model": self.settings.model,
-            "messages": list(FIXTURE_MESSAGES),
-            "store": store,
-        }
-        # No metadata, as most clients create: completions made so share whatever a store
-        # gives them by default (one shared default map, say), and the invariants see it.
-        if metadata is not None:
-            body["metadata"] = metadata
-        with deferred():  # a Ctrl-C waits for the answer, so that the id reaches the ledger
-            exchange = self.client.create({**body, **(asks or {})})
-            if asks and exchange.status in (400, 422):
-                self.asks_refused = exchange  # asked again without: the cases say so
-                exchange = self.client.create(body)
-            completion_id = _created_id(exchange)
-            if store and completion_id is not None:
-                self._to_delete.append(completion_id)
-                self._remember(completion_id)
-        if exchange.status != 200 or completion_id is None:
-            self._create_refused = SetupFailed(
-                "could not create a chat completion to test with (POST /chat/completions "
-                f"answered {exchange.answer}{_why_no_id(exchange)})",
-                (exchange,),
-            )
-            raise self._create_refused
+        """A completion created (conformance.creation), counted in the run's totals."""
+        created = self.creation.create(store=store, metadata=metadata, asks=asks)
         self.completions_created += 1
-        return completion_id, exchange
+        return created
 
     def not_observed(self, stored: Completion, what: str) -> str:
         """Why `what` (log probabilities, a second choice) is absent from the shared completion:
         the reason of a NOT OBSERVED verdict."""
-        if not stored.created_by_suite:
-            return f"not observed: the given completion (--completion-id) carries no {what}"
-        refused = self.asks_refused
-        if refused is not None:
-            return (
-                f"not observed: no {what}: the target refused a create asking for them "
-                f"({as_json(VALUES_ASKED)}: {refused.answer}), so the suite created without"
-            )
-        return f"not observed: no {what}, although the completion was created asking for them"
+        return self.creation.not_observed(not stored.created_by_suite, what)
 
     def totals(self) -> dict[str, Any]:
         """What this process's part of the run cost (JSON-ready, summed over xdist workers)."""
@@ -397,162 +267,9 @@ class Target:
             "connection_retries": self.client.retries,
         }
 
-    # --- cleanup ----------------------------------------------------------------------------
-    def cleanup(self) -> list[str]:
-        """Delete what the suite created and restore a given completion; lines to report."""
-        notes: list[str] = []
-        stored = self._made.get("stored")
-        if isinstance(stored, Completion) and not stored.created_by_suite:
-            notes.append(self._restore(stored))
-        deleted = 0
-        for completion_id in list(self._to_delete):
-            waited = self._delete(completion_id)
-            if waited.ready:
-                self._to_delete.remove(completion_id)
-                self._forget(completion_id)
-                deleted += 1
-            else:
-                last = waited.exchange
-                notes.append(
-                    f"could not confirm {completion_id} deleted ({last.method} answered "
-                    f"{last.answer}, after {waited.bound:g} s)"
-                )
-        if self._to_delete:
-            where = self.settings.ledger
-            notes.append(
-                f"cleanup: {len(self._to_delete)} completion(s) of the run may remain at the "
-                + (
-                    f"target; their ids stay in {where}, and the next run against "
-                    f"{self.settings.base_url} deletes them"
-                    if where is not None
-                    else "target (no ledger was kept)"
-                )
-            )
-        elif deleted:
-            notes.append(
-                f"cleanup: deleted the {deleted} completion(s) still stored; none of the run's "
-                "remain"
-            )
-        return notes
-
-    def _delete(self, completion_id: str) -> Waited:
-        """Delete until the target confirms it (`Reads.deleted`): within the consistency bound,
-        and at least CLEANUP_FLOOR seconds."""
-
-        def attempt() -> Exchange:
-            exchange = self.client.delete(completion_id)
-            if exchange.status != 404:
-                return exchange
-            read = self.client.retrieve(completion_id)
-            if completion_object(read, completion_id) is not None:
-                self._readable.add(completion_id)
-            return read
-
-        return self.consistency.wait(
-            attempt,
-            self.reads.deleted(completion_id, lambda: completion_id in self._readable),
-            None,
-            bound=max(self.consistency.bound, CLEANUP_FLOOR),
-        )
-
-    def _restore(self, stored: Completion) -> str:
-        """Put the given completion's original metadata back, and check that it took."""
-        original = metadata_of(stored.original or {})
-        exchange = self.client.update(stored.id, {"metadata": original})
-        if exchange.status != 200:
-            return (
-                f"original metadata of {stored.id} could NOT be restored "
-                f"(update answered {exchange.answer})"
-            )
-        waited = self.retrieve_until(stored, original, exchange)
-        body = waited.exchange.json_object() or {}
-        if waited.ready and metadata_of(body) == original:
-            return f"original metadata of {stored.id} restored"
-        now = metadata_of(body)
-        added = sorted(set(now) - set(original)) if isinstance(now, dict) else []
-        why = f": {len(added)} key(s) added by the suite remain (the target merges updates)"
-        return f"original metadata of {stored.id} could NOT be fully restored" + (
-            why if added else ""
-        )
-
-    def sweep_ledger(self) -> int:
-        """Delete the completions a previous crashed run left at this base URL (its own ledger
-        and those of xdist workers beside it)."""
-        ledger = self.settings.ledger
-        if ledger is None:
-            return 0
-        swept = 0
-        for path in sorted(ledger.parent.glob(f"{ledger.stem}*{ledger.suffix}")):
-            entries = _read_ledger(path)
-            mine = [e for e in entries if e["base_url"] == self.settings.base_url]
-            # Gone (200) or long absent (404): an id whose DELETE failed stays for the next run.
-            gone = [e for e in mine if self.client.delete(e["id"]).status in (200, 404)]
-            if gone:
-                _write_ledger(path, [e for e in entries if e not in gone])
-            swept += len(gone)
-        return swept
-
-    def _remember(self, completion_id: str) -> None:
-        if self.settings.ledger is not None:
-            entries = _read_ledger(self.settings.ledger)
-            entries.append({"base_url": self.settings.base_url, "id": completion_id})
-            _write_ledger(self.settings.ledger, entries)
-
-    def _forget(self, completion_id: str) -> None:
-        if self.settings.ledger is not None:
-            entries = _read_ledger(self.settings.ledger)
-            _write_ledger(self.settings.ledger, [e for e in entries if e["id"] != completion_id])
-
-
-def _read_ledger(ledger: Path) -> list[dict[str, str]]:
-    if not ledger.exists():
-        return []
-    try:
-        data = json.loads(ledger.read_text(encoding="utf-8"))
-        return [e for e in data.get("completions", []) if {"base_url", "id"} <= set(e)]
-    except (OSError, ValueError, AttributeError):
-        return []
-
-
-def _write_ledger(ledger: Path, entries: list[dict[str, str]]) -> None:
-    if not entries:
-        ledger.unlink(missing_ok=True)
-        return
-    ledger.parent.mkdir(parents=True, exist_ok=True)
-    # Written aside, then renamed over the ledger: a Ctrl-C at any moment leaves the old
-    # ledger or the new one, never a truncated file that would lose every entry.
-    aside = ledger.with_name(ledger.name + ".tmp")
-    aside.write_text(json.dumps({"completions": entries}, indent=1), encoding="utf-8")
-    aside.replace(ledger)
-
-
-def _plain(text: str) -> bool:
-    """Text a query string carries unchanged by every server: printable ASCII, no brackets."""
-    return (
-        0 < len(text) <= 200 and text.isascii() and text.isprintable() and not set(text) & set("[]")
-    )
-
 
 def _shown(*items: Exchange | Waited | None) -> tuple[Exchange, ...]:
     """The exchanges to show for a mix of exchanges and waits (their last reads)."""
     return tuple(
         item.exchange if isinstance(item, Waited) else item for item in items if item is not None
     )
-
-
-def _why_no_id(exchange: Exchange) -> str:
-    """Why a 200 answer to a create gives no id to test with, in a few words."""
-    if exchange.status != 200:
-        return ""
-    try:
-        body = exchange.json()
-    except UnreadableBody as exc:
-        return f"; {exc}"
-    if not isinstance(body, dict):
-        return "; its body is not a JSON object"
-    return "; its body holds no string id"
-
-
-def _created_id(exchange: Exchange) -> str | None:
-    value = (exchange.json_object() or {}).get("id") if exchange.status == 200 else None
-    return value if isinstance(value, str) and value else None

@@ -20,7 +20,7 @@ from conformance.classes import CLASSES, categories
 from conformance.corpus import CORPUS, OPEN, class_batches, expect_batch_held, request_body
 from conformance.failures import ConformanceFailure
 from conformance.fuzz.runner import open_for_a_valid_update
-from conformance.mechanisms import MECHANISMS, explain_pairs, explain_refusal
+from conformance.mechanisms import MECHANISMS, explain_pairs, explain_refused_pair
 from conformance.samples import MAX_PAIRS, is_valid_metadata
 
 FAULT_MODEL = Path(__file__).resolve().parent / "faults" / "README.md"
@@ -174,7 +174,7 @@ def test_a_key_change_is_named_for_a_collision_only_when_another_key_shows_it() 
 def test_a_refused_pair_is_named_after_the_mechanisms_that_refuse_it(
     key: str, value: str, mechanism: str
 ) -> None:
-    assert f"see fault model {mechanism})" in explain_refusal(key, value)
+    assert f"see fault model {mechanism})" in explain_refused_pair(key, value)
 
 
 # --- the classes of characters (conformance/classes.py) --------------------------------------

@@ -18,7 +18,7 @@ from starlette.responses import Response
 
 from conformance.client import Exchange
 from conformance.failures import ConformanceFailure
-from conformance.fuzz.answers import READ_BACK, Answers, request_key
+from conformance.fuzz.answers import ROUND_TRIP, Answers, request_key
 from conformance.reference import ReferenceApi
 from tests.conftest import SuiteRun
 
@@ -73,11 +73,11 @@ def test_a_state_check_failure_learned_once_is_raised_on_every_recall() -> None:
     def check() -> Any:
         raise failure
 
-    answers.learn(READ_BACK, key, check)
+    answers.learn(ROUND_TRIP, key, check)
 
     for _ in range(2):
         with pytest.raises(ConformanceFailure) as raised:
-            answers.recall(READ_BACK, key)
+            answers.recall(ROUND_TRIP, key)
         assert raised.value is failure
 
 

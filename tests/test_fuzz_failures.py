@@ -10,7 +10,7 @@ import pytest
 from schemathesis.openapi.checks import AuthScenario, IgnoredAuth
 
 from conformance.client import Exchange
-from conformance.fuzz.runner import judged_exchange, provenance
+from conformance.fuzz.runner import checked_exchange, provenance
 
 URL = "http://target.test/v1/chat/completions/chatcmpl-1"
 
@@ -52,11 +52,11 @@ def test_auth_failure_shows_the_probe_that_was_let_through() -> None:
     failure = IgnoredAuth(
         operation="POST /x", message="400 Bad Request", scenario=AuthScenario.INVALID_AUTH
     )
-    assert judged_exchange([sent, without, wrong], [failure]) is wrong
+    assert checked_exchange([sent, without, wrong], [failure]) is wrong
 
 
 def test_other_failures_judge_the_cases_own_exchange() -> None:
     sent = exchange(1, "Bearer sk-run", 500)
     later = exchange(2, "Bearer sk-run", 200)
-    assert judged_exchange([sent, later], []) is sent
-    assert judged_exchange([], []) is None
+    assert checked_exchange([sent, later], []) is sent
+    assert checked_exchange([], []) is None

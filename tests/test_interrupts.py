@@ -188,7 +188,7 @@ def test_ledger_lists_the_completion_before_the_create_returns(
     entries = json.loads(ledger.read_text("utf-8"))["completions"]
     assert entries == [{"base_url": server.base_url, "id": created.id}]
     assert not list(tmp_path.glob("*.tmp"))
-    target.cleanup()
+    target.cleanup.run()
     target.client.close()  # the plugin closes it at unconfigure
     assert not ledger.exists()
     client = Client(server.base_url, API_KEY)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from conformance.client import Exchange
-from conformance.reads import Reads, Seen
+from conformance.reads import Reads, Seen, lagging_entry, landed, not_offered
 
 BASE = "http://target.test/v1"
 ID = "chatcmpl-1"
@@ -88,6 +88,41 @@ def test_null_is_the_state_of_an_empty_map(reads: Reads) -> None:
 
 def test_a_completion_the_run_created_may_answer_404_from_a_replica_behind(reads: Reads) -> None:
     """Its state before the create was absence: a replica behind the create shows it again."""
-    judge = reads.shows(ID, {"b": "3"}, LAST, absent_before=True)
-    assert judge(read(None, 4, status=404)) is Seen.STALE
+    classify = reads.shows(ID, {"b": "3"}, LAST, absent_before=True)
+    assert classify(read(None, 4, status=404)) is Seen.STALE
     assert reads.shows(ID, {"b": "3"}, LAST)(read(None, 4, status=404)) is Seen.OTHER
+
+
+def page(metadata: Any, status: int = 200) -> Exchange:
+    body = {"object": "list", "data": [{"id": ID, "metadata": metadata}]}
+    return Exchange(
+        "GET",
+        f"{BASE}/chat/completions",
+        {},
+        None,
+        status=status,
+        response_body=json.dumps(body).encode(),
+    )
+
+
+def test_a_retrieve_shows_the_write_landed_only_holding_every_sent_pair() -> None:
+    assert landed(read({"b": "3", "a": "2"}, 4), {"b": "3"}) is not None
+    assert landed(read({"a": "2"}, 4), {"b": "3"}) is None
+    assert landed(read({"b": "3"}, 4, status=404), {"b": "3"}) is None
+
+
+def test_a_list_entry_lags_while_it_shows_other_metadata_than_retrieve() -> None:
+    retrieved = {"id": ID, "metadata": {"b": "3"}}
+    assert lagging_entry(page({"a": "2"}), Seen.STALE, ID, retrieved) == {
+        "id": ID,
+        "metadata": {"a": "2"},
+    }
+    assert lagging_entry(page({"b": "3"}), Seen.STALE, ID, retrieved) is None
+    assert lagging_entry(page({"a": "2"}), Seen.READY, ID, retrieved) is None
+    assert lagging_entry(page({"a": "2"}), Seen.STALE, "chatcmpl-other", retrieved) is None
+
+
+@pytest.mark.parametrize("status", [404, 405, 501], ids=["404", "405", "501"])
+def test_a_view_answering_not_found_or_not_implemented_is_not_offered(status: int) -> None:
+    assert not_offered(page({}, status=status))
+    assert not not_offered(page({}, status=200))

@@ -44,14 +44,10 @@ from schemathesis.generation.case import Case
 from schemathesis.openapi.checks import AuthScenario, IgnoredAuth
 
 from conformance.fuzz import stateful
-from conformance.fuzz.runner import (
-    Fuzzer,
-    body_of,
-    is_client_error,
-    open_for_a_valid_update,
-    open_for_an_invalid_update,
-)
+from conformance.fuzz.runner import Fuzzer, open_for_a_valid_update, open_for_an_invalid_update
 from conformance.fuzz.schemas import collected
+from conformance.fuzz.sending import body_of
+from conformance.fuzz.states import is_client_error
 
 # The running suite's schemas: its budgets and seed (conformance/fuzz/plugin.py).
 SCHEMAS = collected()
@@ -78,7 +74,7 @@ def test_fuzz_valid_update_is_accepted(case: Case[Any], fuzzer: Fuzzer) -> None:
     if response.status_code == 200:
         checks.append(content_type_conformance)
     elif is_client_error(response.status_code) and (
-        open_for_a_valid_update(body_of(case)) or fuzzer.open_because_merged(case)
+        open_for_a_valid_update(body_of(case)) or fuzzer.state.open_because_merged(case)
     ):
         checks = [not_a_server_error]
     fuzzer.check(case, response, checks)
@@ -94,7 +90,7 @@ def test_fuzz_accepted_update_reads_back_exactly(case: Case[Any], fuzzer: Fuzzer
     retrieve (control characters, odd Unicode and all); refusals are UCC-RESP-STATUS's to judge."""
     response = fuzzer.send(case)
     if response.status_code == 200:
-        fuzzer.read_back(case, dict(body_of(case)["metadata"]))
+        fuzzer.state.expect_round_trip(case, dict(body_of(case)["metadata"]))
 
 
 @POSITIVE.parametrize()
@@ -119,16 +115,16 @@ def test_fuzz_invalid_update_is_refused_and_changes_nothing(
     map of strings. Every update that breaks the spec is refused with a 4xx, never accepted and
     never a 5xx, and the stored metadata is what it was before it; `"metadata": null` is left
     open (UCC-INFO-NULL-METADATA)."""
-    fuzzer.known_state()
+    fuzzer.state.known()
     response = fuzzer.send(case)
     checks = [not_a_server_error]
     if open_for_an_invalid_update(body_of(case)) is None:
         checks.append(negative_data_rejection)
     if 200 <= response.status_code < 300:
-        fuzzer.forget_state()  # accepted (a failure, or open): the stored state is unknown
+        fuzzer.state.forget()  # accepted (a failure, or open): the stored state is unknown
     fuzzer.check(case, response, checks)
     if not 200 <= response.status_code < 300:
-        fuzzer.expect_unchanged(case)
+        fuzzer.state.expect_unchanged(case)
 
 
 @NEGATIVE.parametrize()

@@ -70,7 +70,7 @@ def test_no_accepted_write_changed_anything_but_metadata(api: Client, target: Ta
     Every view of every completion the run tracks (the update's answer, retrieve, the list
     entry, the stored messages), after every accepted write, against that view as first read;
     the views are read once more now."""
-    target.look_at_views(set(target.invariants.tracked))
+    target.views.look(set(target.invariants.tracked))
     for completion_id in sorted(target.invariants.tracked):
         api.retrieve(completion_id)
     invariants = target.invariants
@@ -84,7 +84,7 @@ def test_every_read_after_an_accepted_write_shows_what_the_writes_made(target: T
     Every retrieve and list entry that shows the last accepted update holds the map the updates
     make by the target's rule; a list entry still showing an earlier state when the
     consistency bound runs out is a view that never caught up."""
-    target.list_catches_up()
+    target.views.list_catches_up()
     invariants = target.invariants
     expect_invariant_held(invariants.take(AS_WRITTEN), invariants.writes_judged)
 

@@ -7,7 +7,7 @@ import pytest
 from conformance.client import Client
 from conformance.consistency import Kind
 from conformance.expect import (
-    accepted_body,
+    answer_to_judge,
     expect_listed,
     expect_not_listed,
     expect_on_the_page,
@@ -26,7 +26,7 @@ def test_listing_by_metadata_finds_the_new_value_not_the_old(
     old, new = f"old-{target.nonce}", f"new-{target.nonce}"
     put_known(target, stored, {CASE: old})
     write = api.update(stored.id, {"metadata": {CASE: new, DOTTED: new}})
-    accepted_body(write)
+    answer_to_judge(write)
     probe = api.list({f"metadata[{CASE}]": new, "limit": "100"})
     if probe.status in (404, 405, 501):
         pytest.skip(

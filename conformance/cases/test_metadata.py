@@ -12,15 +12,15 @@ from conformance.corpus import (
     CORPUS,
     OPEN,
     Batch,
-    accepted_batch,
     expect_accepted_or_refused,
+    expect_batch_accepted,
     expect_batch_held,
+    expect_batch_read_back,
     holder,
-    read_back_batch,
     request_body,
 )
 from conformance.expect import (
-    accepted_body,
+    answer_to_judge,
     expect_documented_fields_equal,
     expect_json_object,
     expect_metadata_a_map,
@@ -44,7 +44,7 @@ def test_sent_pairs_come_back_exactly_in_the_answer(
     completion = holder(target, batch)
     sent = batch.pairs
     exchange = api.update(completion.id, {"metadata": sent})
-    body = accepted_batch(api, target, completion, exchange, sent)
+    body = expect_batch_accepted(api, target, completion, exchange, sent)
     if body.get("metadata") is not None:  # judged when the answer carries metadata
         expect_batch_held(sent, body["metadata"], exchange, "update answer")
 
@@ -60,8 +60,8 @@ def test_sent_pairs_come_back_exactly_on_retrieve(
     completion = holder(target, batch)
     sent = batch.pairs
     exchange = api.update(completion.id, {"metadata": sent})
-    accepted_batch(api, target, completion, exchange, sent)
-    read_back_batch(target, completion, exchange, sent)
+    expect_batch_accepted(api, target, completion, exchange, sent)
+    expect_batch_read_back(target, completion, exchange, sent)
 
 
 @pytest.mark.requirement("UCC-META-ROUNDTRIP-RESPONSE")
@@ -93,7 +93,7 @@ def test_value_a_store_may_refuse_is_refused_or_comes_back_exactly_on_retrieve(
     exchange = api.update(stored.id, content=request_body({"metadata": sent}))
     if expect_accepted_or_refused(exchange, sent):
         accepted(target, stored, exchange, sent)
-        read_back_batch(target, stored, exchange, sent)
+        expect_batch_read_back(target, stored, exchange, sent)
 
 
 @pytest.mark.requirement("UCC-META-EMPTY-ACCEPTED")
@@ -116,7 +116,7 @@ def test_update_leaves_every_other_field_unchanged(
         raise Inconclusive("the completion was never readable: no state to compare against")
     sent = {CASE: target.unique("only-metadata-after")}
     exchange = api.update(stored.id, {"metadata": sent})
-    body = accepted_body(exchange)
+    body = answer_to_judge(exchange)
     # Compared with the completion as the suite first read it, never with the state its own
     # last update left: a target that rewrites a field on every update (created restamped,
     # the model alias resolved again) looks unchanged from one update to the next.

@@ -6,7 +6,7 @@ import pytest
 
 from conformance.client import Client
 from conformance.expect import (
-    accepted_body,
+    answer_to_judge,
     expect_json_content_type,
     expect_metadata_echoed,
     expect_the_completion,
@@ -35,7 +35,7 @@ def test_valid_update_answers_200_with_json(
 def test_valid_update_returns_the_completion_of_that_id(api: Client, stored: Completion) -> None:
     """MUST: "The ChatCompletion object matching the specified ID." """
     exchange = api.update(stored.id, {"metadata": {CASE: "same-id"}})
-    expect_the_completion(accepted_body(exchange), stored.id, exchange)
+    expect_the_completion(answer_to_judge(exchange), stored.id, exchange)
 
 
 @pytest.mark.requirement("UCC-RESP-ECHO-METADATA")
@@ -43,4 +43,4 @@ def test_valid_update_echoes_the_new_metadata(api: Client, stored: Completion) -
     """SHOULD: "Currently, the only supported modification is to update the metadata field." """
     sent = {CASE: "echo", A: "yes"}
     exchange = api.update(stored.id, {"metadata": sent})
-    expect_metadata_echoed(sent, accepted_body(exchange), exchange)
+    expect_metadata_echoed(sent, answer_to_judge(exchange), exchange)

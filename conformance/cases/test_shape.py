@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from conformance.client import Client, Exchange
-from conformance.expect import accepted_body
+from conformance.expect import answer_to_judge
 from conformance.samples import CASE
 from conformance.shape import (
     choices_of,
@@ -29,7 +29,7 @@ from conformance.target import Completion, Target
 
 def with_choices(exchange: Exchange) -> dict[str, Any]:
     """The accepted answer, when it carries a choice to judge; NOT OBSERVED otherwise."""
-    body = accepted_body(exchange)
+    body = answer_to_judge(exchange)
     if not choices_of(body):
         pytest.skip("not observed: the answer carries no choice (the official schema allows none)")
     return body
@@ -40,28 +40,28 @@ def test_valid_update_matches_the_chat_completion_object(api: Client, stored: Co
     """MUST: "Represents a chat completion response returned by model, based on the provided
     input." """
     exchange = api.update(stored.id, {"metadata": {CASE: "schema"}})
-    expect_chat_completion_schema(accepted_body(exchange), exchange)
+    expect_chat_completion_schema(answer_to_judge(exchange), exchange)
 
 
 @pytest.mark.requirement("UCC-RESP-SDK-PARSE")
 def test_valid_update_parses_as_the_sdk_chat_completion(api: Client, stored: Completion) -> None:
     """MUST: "The ChatCompletion object matching the specified ID." """
     exchange = api.update(stored.id, {"metadata": {CASE: "sdk"}})
-    expect_sdk_parses(accepted_body(exchange), exchange)
+    expect_sdk_parses(answer_to_judge(exchange), exchange)
 
 
 @pytest.mark.requirement("UCC-SHAPE-USAGE-TOTAL")
 def test_usage_total_is_prompt_plus_completion(api: Client, stored: Completion) -> None:
     """MUST: "Total number of tokens used in the request (prompt + completion)." """
     exchange = api.update(stored.id, {"metadata": {CASE: "usage"}})
-    expect_usage_total(accepted_body(exchange), exchange)
+    expect_usage_total(answer_to_judge(exchange), exchange)
 
 
 @pytest.mark.requirement("UCC-SHAPE-CREATED-INTEGER")
 def test_created_is_an_integer(api: Client, stored: Completion) -> None:
     """MUST: "The Unix timestamp (in seconds) of when the chat completion was created." """
     exchange = api.update(stored.id, {"metadata": {CASE: "created"}})
-    expect_created_integer(accepted_body(exchange), exchange)
+    expect_created_integer(answer_to_judge(exchange), exchange)
 
 
 @pytest.mark.requirement("UCC-SHAPE-CHOICES")
@@ -85,13 +85,13 @@ def test_choices_carry_logprobs_and_refusal(api: Client, stored: Completion) -> 
 def test_timestamps_are_unix_seconds(api: Client, stored: Completion) -> None:
     """MUST: "The Unix timestamp (in seconds) of when the chat completion was created." """
     exchange = api.update(stored.id, {"metadata": {CASE: "timestamps"}})
-    expect_timestamps_in_seconds(accepted_body(exchange), exchange)
+    expect_timestamps_in_seconds(answer_to_judge(exchange), exchange)
 
 
 @pytest.mark.requirement("UCC-SHAPE-CHOICE-INDEX")
 def test_choice_index_is_its_position(api: Client, stored: Completion) -> None:
     """MUST: "The index of the choice in the list of choices." The shared completion is created
-    asking for two choices (conformance.target.VALUES_ASKED); one is judged all the same."""
+    asking for two choices (conformance.creation.VALUES_ASKED); one is judged all the same."""
     exchange = api.update(stored.id, {"metadata": {CASE: "choice-index"}})
     expect_choice_indexes_are_positions(with_choices(exchange), exchange)
 
@@ -101,14 +101,14 @@ def test_usage_breakdown_stays_within_its_totals(api: Client, stored: Completion
     """MUST: "However, like reasoning tokens, these tokens are still counted in the total
     completion tokens for purposes of billing, output, and context window limits." """
     exchange = api.update(stored.id, {"metadata": {CASE: "usage-breakdown"}})
-    expect_usage_within_totals(accepted_body(exchange), exchange)
+    expect_usage_within_totals(answer_to_judge(exchange), exchange)
 
 
 @pytest.mark.requirement("UCC-SHAPE-LOGPROBS-VALUES")
 def test_logprobs_are_log_probabilities(api: Client, target: Target, stored: Completion) -> None:
     """MUST: "The log probability of this token, if it is within the top 20 most likely tokens.
     Otherwise, the value-9999.0 is used to signify that the token is very unlikely." The
-    shared completion is created asking for them (conformance.target.VALUES_ASKED)."""
+    shared completion is created asking for them (conformance.creation.VALUES_ASKED)."""
     exchange = api.update(stored.id, {"metadata": {CASE: "logprobs-values"}})
     if not expect_log_probabilities(with_choices(exchange), exchange):
         pytest.skip(target.not_observed(stored, "log probabilities"))

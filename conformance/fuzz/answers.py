@@ -31,7 +31,7 @@ RequestKey = tuple[str, str, bytes, str, str]
 # What a state check found: a value (None for nothing to say) or the failure it raised.
 Learned = Any
 
-READ_BACK: Final = "read back"
+ROUND_TRIP: Final = "round trip"
 UNCHANGED: Final = "unchanged"
 OUT_OF_ROOM: Final = "out of room"
 

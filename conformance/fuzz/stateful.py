@@ -20,9 +20,9 @@ from schemathesis.core.transport import Response
 from schemathesis.generation.case import Case
 from schemathesis.generation.stateful.state_machine import APIStateMachine
 
+from conformance.creation import FIXTURE_PROMPT
 from conformance.failures import ConformanceFailure
 from conformance.fuzz.runner import Fuzzer
-from conformance.target import FIXTURE_PROMPT
 
 MAX_STEPS = 10
 SHOWN_EXCHANGES = 8
@@ -40,7 +40,7 @@ def machine(fuzzer: Fuzzer, model: str) -> type[APIStateMachine]:
     class Sequences(fuzzer.schemas.stateful.as_state_machine()):  # type: ignore[misc]
         def setup(self) -> None:
             self.deleted: set[str] = set()
-            fuzzer.exchanges = []
+            fuzzer.sender.exchanges = []
 
         def before_call(self, case: Case[Any]) -> None:
             if _is(case, "POST", "/chat/completions"):
@@ -56,14 +56,14 @@ def machine(fuzzer: Fuzzer, model: str) -> type[APIStateMachine]:
                 )
 
         def get_call_kwargs(self, case: Case[Any]) -> dict[str, Any]:
-            return {"base_url": fuzzer.base_url, "headers": dict(fuzzer.headers)}
+            return {"base_url": fuzzer.sender.base_url, "headers": dict(fuzzer.sender.headers)}
 
         def call(self, case: Case[Any], **kwargs: Any) -> Response:
             with fuzzer.target.client.recording() as journal:
                 try:
-                    return fuzzer.call(case)
+                    return fuzzer.sender.call(case)
                 finally:
-                    fuzzer.exchanges += journal
+                    fuzzer.sender.exchanges += journal
 
         def after_call(self, response: Response, case: Case[Any]) -> None:
             super().after_call(response, case)
@@ -78,12 +78,12 @@ def machine(fuzzer: Fuzzer, model: str) -> type[APIStateMachine]:
             completion_id = str(case.path_parameters.get("completion_id"))
             updated = _is(case, "POST", "/chat/completions/{completion_id}")
             if updated and completion_id in self.deleted and 200 <= response.status_code < 300:
-                raise fuzzer.fail(
+                raise fuzzer.sender.fail(
                     ConformanceFailure(
                         "an update of a completion deleted earlier in the same sequence was "
                         f"accepted: expected a 4xx refusal, got HTTP {response.status_code} "
                         f"(stateful fuzzing, seed {fuzzer.settings.seed})",
-                        tuple(fuzzer.exchanges[-SHOWN_EXCHANGES:]),
+                        tuple(fuzzer.sender.exchanges[-SHOWN_EXCHANGES:]),
                     )
                 )
             fuzzer.check(case, response, [use_after_free], recorder=self.recorder)
@@ -112,8 +112,8 @@ def run(fuzzer: Fuzzer, model: str) -> None:
     try:
         run_state_machine_as_test(sequences, settings=settings)
     except Exception:
-        if fuzzer.failures:
-            raise fuzzer.failures[-1] from None
+        if fuzzer.sender.failures:
+            raise fuzzer.sender.failures[-1] from None
         if not fuzzer.creations.spent:
             raise
         # The budget ran out before any sequence failed: CreationRefused, or Hypothesis
