@@ -89,10 +89,10 @@ class Watch:
         elif exchange.status == 404 and target not in self.readable_from:
             self.first_404.setdefault(target, exchange)
 
-    def explain(
+    def cause_of(
         self, exchanges: Sequence[Exchange], *, lost: Collection[Kind], lost_now: Collection[Kind]
     ) -> Explained | None:
-        """The cause that explains a failure shown with `exchanges`, if any.
+        """The cause behind a failure shown with `exchanges`, if any (`explain_*` names text).
 
         `lost`: the kinds of write the run has waited for in vain so far; `lost_now`: those it
         waited for in vain while this case ran.

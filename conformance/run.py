@@ -112,7 +112,7 @@ class RunState:
             frame = judgement.section[1]
         if frame is None or self.target is None or judgement.verdict not in EXPLAINED:
             return
-        explained = self.watch.explain(
+        explained = self.watch.cause_of(
             frame.exchanges, lost=set(self.target.consistency.lost), lost_now=lost_now
         )
         if explained is None:

@@ -109,7 +109,7 @@ def test_a_target_that_stopped_answering_is_the_cause_of_what_was_not_sent() -> 
     )
     for e in (*hung, skipped):
         watch.record(e)
-    explained = watch.explain([skipped], lost=(), lost_now=())
+    explained = watch.cause_of([skipped], lost=(), lost_now=())
     assert explained is not None and explained.cause is Cause.UNREACHABLE
     assert explained.shown == (hung[1],) and explained.own == (skipped,)
 
@@ -120,6 +120,6 @@ def test_rate_limiting_past_the_retries_is_a_cause_and_a_lone_404_is_none() -> N
     missing = exchange(2, "GET", "/chat/completions/unknown", status=404)
     for e in (limited, missing):
         watch.record(e)
-    explained = watch.explain([limited], lost=(), lost_now=())
+    explained = watch.cause_of([limited], lost=(), lost_now=())
     assert explained is not None and explained.cause is Cause.RATE_LIMITED
-    assert watch.explain([missing], lost=(Kind.CREATE,), lost_now=()) is None
+    assert watch.cause_of([missing], lost=(Kind.CREATE,), lost_now=()) is None
