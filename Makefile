@@ -8,7 +8,8 @@ STAMP := $(VENV)/.installed
 BASE_URL ?=
 MODEL ?=
 ARGS ?=
-SUITE_OPTS := $(if $(BASE_URL),--base-url=$(BASE_URL)) $(if $(MODEL),--model=$(MODEL))
+# Quoted for the shell: a URL with a query (&) or a model name with a space stays one argument.
+SUITE_OPTS := $(if $(BASE_URL),'--base-url=$(BASE_URL)') $(if $(MODEL),'--model=$(MODEL)')
 
 .PHONY: install conformance test blind lint bench mutation clean
 

@@ -443,6 +443,8 @@ class Options:
         self._rows = {row.dest: row for row in OPTIONS}
         self._profile = dict(profile or {})
         self._values: dict[str, Any] = {}
+        self._sources: dict[str, str] = {}  # dest -> where its value came from, as read
+        self._lent: str | None = None  # the profile's base URL, lent to pytest-base-url
 
     def add_profile(self, profile: Mapping[str, Any]) -> None:
         """A vendor profile's values of the options, by destination (the profile is itself an
@@ -471,6 +473,23 @@ class Options:
         ]
         return [read(option, raw, source) if _given(raw) else () for raw, source in sources]
 
+    def flags_given(self, *dests: str) -> list[str]:
+        """The flags among `dests` (the suite's own, which have no default on the command
+        line) that the command line gave: what the user typed for this run."""
+        return [
+            self._rows[dest].flag for dest in dests if _given(self._config.getoption(dest, None))
+        ]
+
+    def empty(self, dest: str) -> str | None:
+        """Where an option was given as empty text (`--base-url=` or `PYTEST_BASE_URL=`, an
+        unset variable in a CI file, say), which resolves as not given; None otherwise."""
+        option = self._rows[dest]
+        if option.env and os.environ.get(option.env) == "":
+            return f"${option.env}"
+        if self._config.getoption(dest, None) == "":
+            return option.flag
+        return None
+
     def on_ci(self) -> bool:
         """The run is on CI (`CI` set to anything, as Hypothesis itself decides): --fuzz-seed's
         default is then 0 instead of a random seed."""
@@ -481,20 +500,40 @@ class Options:
         server's) where neither the command line nor its variable gave one: its header line
         and `base_url` fixture read that option, not the suite's settings."""
         if not _given(self._config.getoption("base_url", None)):
-            self._config.option.base_url = url
+            self._config.option.base_url = self._lent = url
+
+    def source(self, dest: str) -> str:
+        """Where the value of `dest` came from, as its messages name it: the flag, `$VARIABLE`,
+        "the profile's dest" or the ini key (resolving it first)."""
+        self.get(dest)
+        return self._sources.get(dest, self._rows[dest].flag)
 
     def _resolve(self, option: Option) -> Any:
         cli = self._config.getoption(option.dest, None)
-        if _given(cli):
-            return read(option, cli, option.flag)
-        if option.env and _given(os.environ.get(option.env)):
-            return read(option, os.environ[option.env], f"${option.env}")
-        if _given(self._profile.get(option.dest)):
-            return read(option, self._profile[option.dest], "the profile's " + option.dest)
-        raw = self._config.getini(option.ini) if option.ini else None
-        if _given(raw):
-            return read(option, raw, f"ini option {option.ini}")
+        env = os.environ.get(option.env) if option.env else None
+        profile = self._profile.get(option.dest)
+        ini = self._config.getini(option.ini) if option.ini else None
+        for raw, source in (
+            (cli, self._command_line_source(option, cli, env, profile)),
+            (env, f"${option.env}"),
+            (profile, "the profile's " + option.dest),
+            (ini, f"ini option {option.ini}"),
+        ):
+            if _given(raw):
+                self._sources[option.dest] = source
+                return read(option, raw, source)
         return option.default
+
+    def _command_line_source(self, option: Option, cli: Any, env: Any, profile: Any) -> str:
+        """Another owner's option holds more than the command line: pytest-base-url's
+        --base-url defaults to $PYTEST_BASE_URL, and holds the profile's base URL once lent."""
+        if option.owner == "suite" or cli is None:
+            return option.flag
+        if self._lent is not None and cli == self._lent and cli == profile:
+            return "the profile's " + option.dest
+        if env is not None and cli == env:
+            return f"${option.env}"
+        return option.flag
 
 
 # --- options that are no row: pytest's own and its plugins' ----------------------------------

@@ -29,6 +29,7 @@ from conformance.settings import Settings, resolve_settings
 from conformance.target import Target
 from conformance.transcript import Frame, Redactor, failure_text
 from conformance.verdicts import CaseResult, Outcome, Verdict, case_verdict
+from conformance.writable import directory_problem
 
 
 @dataclass
@@ -226,6 +227,9 @@ def start(config: pytest.Config) -> RunState:
         if profile.base_url:
             options.lend_base_url(profile.base_url)  # pytest-base-url's header, as given
     reports_dir = Path(options.get("reports_dir") or config.rootpath / "reports")
+    problem = directory_problem(reports_dir)
+    if problem is not None:
+        raise pytest.UsageError(f"--reports-dir {reports_dir}: {problem}")
     shared = getattr(config, "workerinput", {}).get("conformance")
     if shared is not None:
         # An xdist worker: the controller resolved the target (and started the embedded

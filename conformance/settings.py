@@ -67,7 +67,9 @@ def resolve_settings(
     common = _common(options)
     base_url = options.get("base_url")
     if base_url:
-        return _vendor(options, check_base_url(base_url), reports_dir, common), None
+        url = check_base_url(base_url, options.source("base_url"))
+        return _vendor(options, url, reports_dir, common), None
+    _no_vendor_options(options)
     if not common["access"].bearer:
         raise pytest.UsageError(
             "--auth-header is for a target given with --base-url: the embedded reference "
@@ -84,6 +86,25 @@ def resolve_settings(
         **common,
     )
     return settings, server
+
+
+def _no_vendor_options(options: Options) -> None:
+    """Without a base URL the run tests the embedded server: a vendor's key or model typed on
+    the command line, or a base URL given empty (an unset variable in a CI file), means the
+    user meant a vendor, and a PASS of the embedded server would stand in for its result."""
+    empty = options.empty("base_url")
+    if empty is not None:
+        raise pytest.UsageError(
+            f"{empty} is empty: give the target's base URL (https://host/v1), or leave it out "
+            "to test the embedded reference server"
+        )
+    given = options.flags_given("api_key", "second_api_key", "model")
+    if given:
+        raise pytest.UsageError(
+            f"{', '.join(given)} given without a base URL: pass --base-url=https://host/v1 "
+            "(or set PYTEST_BASE_URL) to test a vendor; the embedded reference server makes "
+            "up its own keys and model"
+        )
 
 
 def _common(options: Options) -> dict[str, Any]:
@@ -143,26 +164,31 @@ def _vendor(options: Options, base_url: str, reports_dir: Path, common: dict[str
     )
 
 
-def check_base_url(url: str) -> str:
-    """A clear one-line usage error for a base URL no request could be sent to."""
+def check_base_url(url: str, source: str = "--base-url") -> str:
+    """A clear one-line usage error for a base URL no request could be sent to, naming where
+    it came from (`source`: the flag, $PYTEST_BASE_URL or the profile). The URL itself is never
+    repeated: what is wrong with it may be a secret put in the wrong place."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise pytest.UsageError(
-            f"--base-url {url!r} is not an http(s) URL; give it as https://host/v1 "
+            f"{source} is not an http(s) URL; give it as https://host/v1 "
             "(the base URL including the version prefix, as OPENAI_BASE_URL)"
         )
     if parts.username or parts.password:
         raise pytest.UsageError(
-            "--base-url must not carry credentials; pass the key with --api-key or OPENAI_API_KEY"
+            f"{source} must not carry credentials; pass the key with --api-key or OPENAI_API_KEY"
         )
     if parts.query:
         # Its values may be secrets (a signature, a key): named, never repeated.
         names = list(dict.fromkeys(name for name, _ in parse_qsl(parts.query, True))) or ["NAME"]
-        given = " ".join(f"--query={name}=..." for name in names)
+        if source.startswith("the profile"):
+            given = "its [query] table: " + ", ".join(f'{name} = "..."' for name in names)
+        else:
+            given = "--query NAME=VALUE (" + " ".join(f"--query={n}=..." for n in names) + ")"
         raise pytest.UsageError(
-            f"--base-url must not have a query (?{'&'.join(names)}): pass its parameters "
-            f"with --query NAME=VALUE ({given}); they then go with every request"
+            f"{source} must not have a query (?{'&'.join(names)}): pass its parameters "
+            f"with {given}; they then go with every request"
         )
     if parts.fragment:
-        raise pytest.UsageError(f"--base-url {url!r} must not have a fragment")
+        raise pytest.UsageError(f"{source} must not have a fragment (#...); the URL ends at /v1")
     return url.rstrip("/")

@@ -208,3 +208,81 @@ def test_under_xdist_a_setup_failure_is_told_once(
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     assert doc["verdict"] == "SETUP FAILED"
     assert len(doc["setup_failures"]) == 1, doc["setup_failures"]
+
+
+@pytest.mark.parametrize("where", ["reports-dir", "history-dir", "history-other-file"])
+def test_an_output_the_run_cannot_write_is_refused_before_anything_is_sent(
+    run_suite: Run, tmp_path: Path, where: str
+) -> None:
+    """A reports directory under a file, or a history that is a directory or another file a
+    typo named: one line up front, instead of a traceback after the cases ran (and, for
+    another file, a history line appended to it)."""
+    other = tmp_path / "notes.txt"
+    other.write_text("not a history\n", encoding="utf-8")
+    option, problem = {
+        "reports-dir": (f"--reports-dir={other / 'reports'}", f"{other} is not a directory"),
+        "history-dir": (f"--history={tmp_path}", f"{tmp_path} is a directory"),
+        "history-other-file": (f"--history={other}", f"{other} is not a history file"),
+    }[where]
+    line = one_usage_error(run_suite(option))
+    assert line.startswith(f"ERROR: {option.split('=')[0]}") and problem in line, line
+    assert other.read_text(encoding="utf-8") == "not a history\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "said"),
+    [
+        (["--model=gpt-x"], {}, "ERROR: --model given without a base URL: "),
+        ([f"--api-key={API_KEY}", "--model=m"], {}, "ERROR: --api-key, --model given without "),
+        (["--base-url="], {}, "ERROR: --base-url is empty: "),
+        ([], {"PYTEST_BASE_URL": ""}, "ERROR: $PYTEST_BASE_URL is empty: "),
+    ],
+    ids=["model", "key-and-model", "empty-flag", "empty-variable"],
+)
+def test_a_vendor_meant_but_no_base_url_is_no_embedded_pass(
+    run_suite: Run,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: dict[str, str],
+    said: str,
+) -> None:
+    """Without a base URL the suite tests its embedded server: a vendor's key or model typed
+    on the command line, or a base URL given empty (an unset variable in a CI file), would
+    otherwise end in the embedded server's PASS standing in for the vendor's result."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert one_usage_error(run_suite(*args)).startswith(said)
+
+
+def test_a_key_and_model_in_the_environment_leave_the_embedded_run_alone(
+    run_suite: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A shell that exports OPENAI_API_KEY for other tools still runs the self-test."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-from-the-shell")
+    monkeypatch.setenv("CONFORMANCE_MODEL", "gpt-x")
+    run = run_suite("-k", "test_valid_update_answers_200_with_json")
+    assert run.result.ret == pytest.ExitCode.OK, run.result.stdout
+    assert run.compliance["target"]["embedded"] is True
+
+
+@pytest.mark.parametrize("where", ["variable", "profile"])
+def test_a_base_url_error_names_where_the_url_came_from(
+    run_suite: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, where: str
+) -> None:
+    """A query in $PYTEST_BASE_URL or in a profile's base_url: the error names that source,
+    and for a profile the table its parameters go in, never a flag the user did not type."""
+    url = "http://127.0.0.1:1/v1?api-version=2024-10-21"
+    if where == "variable":
+        monkeypatch.setenv("PYTEST_BASE_URL", url)
+        args = [f"--api-key={API_KEY}", "--model=m"]
+        said = "ERROR: $PYTEST_BASE_URL must not have a query (?api-version): "
+    else:
+        monkeypatch.delenv("PYTEST_BASE_URL", raising=False)
+        profile = tmp_path / "vendor.toml"
+        profile.write_text(f'base_url = "{url}"\nmodel = "m"\n', encoding="utf-8")
+        args = [f"--api-key={API_KEY}", f"--profile={profile}"]
+        said = "ERROR: the profile's base_url must not have a query (?api-version): "
+    line = one_usage_error(run_suite(*args))
+    assert line.startswith(said), line
+    assert ("[query] table" in line) == (where == "profile"), line
+    assert "2024-10-21" not in line

@@ -38,6 +38,11 @@ BAD_INVOCATIONS = {
         ["--base-url=http://user:s3cr3t-pass@127.0.0.1:1/v1"],
         "must not carry credentials",
     ),
+    "fragment": (
+        ["--base-url=http://127.0.0.1:1/v1#access_token=s3cr3t-pass"],
+        "--base-url must not have a fragment",
+    ),
+    "secret-as-url": (["--base-url=s3cr3t-pass"], "--base-url is not an http(s) URL"),
     "no-key": ([f"--base-url={VENDOR}"], "no API key"),
     "no-model": ([f"--base-url={VENDOR}", "--api-key=sk-usage-test-key"], "no model"),
     "unreachable": (

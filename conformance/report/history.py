@@ -13,6 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from conformance.report.schema import ReportError
+from conformance.writable import file_problem
+
 HISTORY_FORMAT = "ucc-history/1"
 WINDOW = 10  # verdicts shown per requirement, the current run included
 FAILING = frozenset({"FAIL", "WARN", "XFAIL"})
@@ -56,6 +59,20 @@ def load(path: Path) -> list[dict[str, Any]]:
         if isinstance(entry, dict) and entry.get("format") == HISTORY_FORMAT:
             records.append(entry)
     return records
+
+
+def check(path: Path) -> None:
+    """A ReportError unless the run can append its line to `path`: a new file, or one that
+    holds history records already (never another file a typo named, which would be written
+    to)."""
+    problem = file_problem(path)
+    if problem is not None:
+        raise ReportError(problem)
+    if path.exists() and path.stat().st_size and not load(path):
+        raise ReportError(
+            f"{path} is not a history file (no line of it is a {HISTORY_FORMAT} record); "
+            "name a new file or one an earlier run wrote"
+        )
 
 
 def append(path: Path, entry: dict[str, Any]) -> None:

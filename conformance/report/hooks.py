@@ -63,7 +63,8 @@ def _is_worker(config: pytest.Config) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Runs after the plugin's own configure: a bad --baseline is a usage error up front."""
+    """Runs after the plugin's own configure: a bad --baseline or --history is a usage error
+    up front."""
     state = state_of(config)
     if state is None or _is_worker(config):
         return
@@ -75,6 +76,11 @@ def pytest_configure(config: pytest.Config) -> None:
             baseline = gate_.load_baseline(Path(baseline_path))
         except ReportError as exc:
             raise pytest.UsageError(f"--baseline: {exc}") from None
+    if history_path:
+        try:
+            history.check(Path(history_path))
+        except ReportError as exc:
+            raise pytest.UsageError(f"--history: {exc}") from None
     report = config.stash[REPORT] = RunReport(
         run_id=secrets.token_hex(8),
         history=Path(history_path) if history_path else None,
