@@ -26,7 +26,7 @@ from conformance.collection import (
     requirement_of,
 )
 from conformance.consistency import Kind
-from conformance.failures import ConformanceFailure
+from conformance.failures import ConformanceFailure, Inconclusive, SetupFailed
 from conformance.judge import Ending, judge, rate_limited
 from conformance.options import adopt, point_reports_at, register
 from conformance.preflight import preflight
@@ -139,12 +139,31 @@ def pytest_runtest_call(item: pytest.Item) -> Any:
     After it, the views besides retrieve of what it wrote to are read once, for the
     invariants (conformance.invariants)."""
     try:
-        with _rate_limits_judged(item):
+        with _rate_limits_judged(item), _interruption_not_charged(item):
             return (yield)
     finally:
         state = state_of(item.config)
         if state is not None and state.target is not None and requirement_of(item) is not None:
             state.target.views.look()
+
+
+@contextmanager
+def _interruption_not_charged(item: pytest.Item) -> Iterator[None]:
+    """A Ctrl-C that a library caught on its way (Hypothesis's garbage-collection hook turns
+    it into an unraisable-exception warning, which the suite's warning filter makes an error)
+    leaves the case it landed in with an error of the suite's: that case could not be judged,
+    the suite did not break. Failures of the target's stand."""
+    try:
+        yield
+    except (KeyboardInterrupt, ConformanceFailure, Inconclusive, SetupFailed):
+        raise
+    except Exception as error:
+        state = state_of(item.config)
+        if state is None or not state.ctrl_c.seen:
+            raise
+        raise Inconclusive(
+            f"the run was interrupted (Ctrl-C) while this case ran ({type(error).__name__})", ()
+        ) from None
 
 
 @contextmanager
@@ -191,7 +210,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         state.tell_cause(judgement, report, lost_since(state, item))
     state.redact_report(report)
     if state.ctrl_c.seen:  # its KeyboardInterrupt was caught on the way: stop all the same
-        item.session.shouldstop = "the run was interrupted"
+        item.session.shouldstop = "Ctrl-C"
     return report
 
 
