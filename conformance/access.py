@@ -14,8 +14,8 @@ A value that can carry a secret is never written anywhere: the key in whatever h
 `--secret-header`, a header or query parameter whose name says key, token, auth, secret,
 signature, cookie, password or credential, and a profile's value read from an environment
 variable. The transcripts show such a header redacted, and a curl line names an environment
-variable in its place (`$OPENAI_API_KEY` for the key, the profile's variable or
-`$UCC_HEADER_<NAME>` / `$UCC_QUERY_<NAME>` for the others).
+variable in its place (`$OPENAI_API_KEY` for the key, `$CONFORMANCE_SECOND_API_KEY` for the
+second key, the profile's variable or `$UCC_HEADER_<NAME>` / `$UCC_QUERY_<NAME>` for the others).
 """
 
 from __future__ import annotations
@@ -30,6 +30,10 @@ import httpx
 import pytest
 
 REDACTED: Final = "[REDACTED]"
+# The environment variables the keys are read from (conformance.options), which a curl line
+# names in place of the key an exchange was sent with.
+KEY_VARIABLE: Final = "OPENAI_API_KEY"
+SECOND_KEY_VARIABLE: Final = "CONFORMANCE_SECOND_API_KEY"
 DEFAULT_AUTH_HEADER: Final = "authorization"
 # Words in a header's or query parameter's name that say its value is a credential.
 SECRET_WORDS: Final = (

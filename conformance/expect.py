@@ -251,11 +251,28 @@ def expect_key_not_echoed(exchange: Exchange, presented: str) -> None:
 
 def expect_refused_to_another_project(exchange: Exchange, what: str) -> None:
     """`what`, sent with another project's key, is refused as if the completion were not
-    there (404) or not allowed (403)."""
-    if exchange.status not in (403, 404):
+    there (404) or not allowed (403). A 401 is no verdict on isolation: it says the key
+    itself was not accepted, which `expect_other_key_accepted` tells last, once nothing the
+    other requests did has failed the case."""
+    if exchange.status not in (401, 403, 404):
         raise ConformanceFailure(
             f"{what} with another project's key: expected 404 or 403, got {exchange.answer}",
             (exchange,),
+        )
+
+
+def expect_other_key_accepted(sent: Mapping[str, Exchange]) -> None:
+    """Another project's key was taken for a key (no 401) by each request `sent` with it (by
+    what each did); INCONCLUSIVE otherwise. 401 is the answer to a request without valid
+    credentials (RFC 9110, 15.5.2), not to a completion that is someone else's (404, 403):
+    isolation was not tried with a key the target refused, so it is neither met nor broken."""
+    refused = {what: exchange for what, exchange in sent.items() if exchange.status == 401}
+    if refused:
+        raise Inconclusive(
+            f"the second key (--second-api-key) was refused: {', '.join(refused)} with it "
+            "answered HTTP 401, so whether another project can touch the completion could not "
+            "be judged",
+            tuple(refused.values()),
         )
 
 

@@ -30,6 +30,8 @@ import pytest
 
 from conformance.access import (
     DEFAULT_AUTH_HEADER,
+    KEY_VARIABLE,
+    SECOND_KEY_VARIABLE,
     Extra,
     merge,
     parse_auth_header,
@@ -112,14 +114,14 @@ OPTIONS: Final[tuple[Option, ...]] = (
     Option(
         "--api-key",
         "API key of the target (default: $OPENAI_API_KEY); never written to any output.",
-        env="OPENAI_API_KEY",
+        env=KEY_VARIABLE,
         readme_default=f"{NONE} (random for the embedded server)",
     ),
     Option(
         "--second-api-key",
         "a key of another project or organisation, to check that it cannot touch the "
         "suite's completion (default: $CONFORMANCE_SECOND_API_KEY; never written to any output).",
-        env="CONFORMANCE_SECOND_API_KEY",
+        env=SECOND_KEY_VARIABLE,
         readme_default=f"{NONE} (a second tenant of the embedded server)",
     ),
     Option(

@@ -1,4 +1,5 @@
-"""The two requests before any case that tell whether the target can be talked to at all.
+"""The requests before any case that tell whether the target can be talked to at all: two for
+the base URL and the key, one more for the second key when there is one.
 
 Every problem here is a one-line usage error: a vendor's typo must read as one sentence, not
 as a traceback or a wall of failed cases.
@@ -9,12 +10,19 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from conformance.access import SECOND_KEY_VARIABLE
 from conformance.client import Exchange
 from conformance.target import Target
 
 
 def preflight(target: Target) -> str | None:
-    """Two requests before any case: a target nobody can talk to is a usage error, in one line.
+    """The requests before any case: a target nobody can talk to, or a key it refuses, is a
+    usage error in one line; None when the cases can start."""
+    return _reach(target) or _second_key_refused(target)
+
+
+def _reach(target: Target) -> str | None:
+    """Two requests: a target nobody can talk to is a usage error, in one line.
 
     Only what no case could ever get past is refused here, each saying what to change: no
     connection, a TLS mismatch, a key the target refuses, a base URL that serves no
@@ -55,6 +63,30 @@ def preflight(target: Target) -> str | None:
     if create.status in (404, 405) or _html(create):
         return _refused_key(create) or _not_the_api(settings.base_url, create)
     return _refused_key(create)
+
+
+def _second_key_refused(target: Target) -> str | None:
+    """The second key, sent with the main key's cheap probe (a retrieve of an id nobody
+    owns, --completion-id never: that one the second key must not read), is refused with 401.
+
+    401 says the key itself is not valid at the target (RFC 9110: no valid credentials), so
+    UCC-AUTH-TENANT-ISOLATION could not judge anything with it: its 401s would read as the
+    vendor's failure. A 403 is not refused here, unlike the main key's: it is one of the two
+    answers that case accepts for what another tenant does not own, and a vendor may give it
+    for an id it does not know. Anything else the case meets (a target whose probe answers
+    before it checks the key) the case itself tells apart: a 401 there is INCONCLUSIVE.
+    """
+    key = target.settings.second_api_key
+    if not key:
+        return None
+    probe = target.client.retrieve(f"chatcmpl-ucc-probe-{target.nonce}", key=key)
+    if probe.status != 401:
+        return None
+    return (
+        f"the second API key (--second-api-key or ${SECOND_KEY_VARIABLE}) was refused: "
+        f"{probe.method} {probe.url} answered 401; pass a valid key of another project or "
+        "organisation, or none to leave out UCC-AUTH-TENANT-ISOLATION"
+    )
 
 
 def _refused_key(probe: Exchange) -> str | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from conformance.access import SECOND_KEY_VARIABLE
 from conformance.causes import SEE_ABOVE, TITLES, Cause, Watch
 from conformance.consistency import Kind
 from conformance.failures import NOT_RUN
@@ -243,7 +244,11 @@ def start(config: pytest.Config) -> RunState:
             options.lend_base_url(server.base_url)  # pytest-base-url's header and fixture
     return RunState(
         settings=settings,
-        redact=Redactor([settings.api_key, settings.second_api_key], settings.access),
+        redact=Redactor(
+            [settings.api_key],
+            settings.access,
+            variables={settings.second_api_key: SECOND_KEY_VARIABLE},
+        ),
         reports_dir=reports_dir,
         options=options,
         server=server,

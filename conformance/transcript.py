@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import shlex
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.access import REDACTED, Access, Extra, query_pair
+from conformance.access import KEY_VARIABLE, REDACTED, Access, Extra, query_pair
 from conformance.client import Exchange, decode_json
 
 __all__ = ["REDACTED", "Frame", "Redactor", "curl_command", "failure_text", "format_exchange"]
@@ -39,12 +39,20 @@ SHOWN_RESPONSE_HEADER_PREFIX = "x-ratelimit-"
 
 class Redactor:
     """Replaces every secret (API keys, secret headers and parameters) in a text; secrets
-    shorter than 4 characters are kept. `access` says which request headers carry one."""
+    shorter than 4 characters are kept. `access` says which request headers carry one;
+    `variables` which environment variable holds a key other than the main one (the second
+    key's), so that a curl line replays an exchange with the key it was sent with."""
 
-    def __init__(self, secrets: Iterable[str | None] = (), access: Access | None = None) -> None:
+    def __init__(
+        self,
+        secrets: Iterable[str | None] = (),
+        access: Access | None = None,
+        variables: Mapping[str | None, str] | None = None,
+    ) -> None:
         self.secrets: list[str] = []
         self.access = access or Access()
-        for secret in (*secrets, *self.access.secrets()):
+        self.variables: dict[str, str] = {k: v for k, v in (variables or {}).items() if k}
+        for secret in (*secrets, *self.access.secrets(), *self.variables):
             self.add(secret)
 
     def add(self, secret: str | None) -> None:
@@ -126,11 +134,23 @@ def _curl_url(url: str, access: Access) -> str:
     return f'"{text}"'
 
 
+def _key_variable(credential: str, access: Access, variables: Mapping[str, str]) -> str:
+    """The environment variable holding the key a request presented: the one of `variables`
+    whose credential it is (the second key's), else the main key's."""
+    found = (name for key, name in variables.items() if access.credential(key)[1] == credential)
+    return next(found, KEY_VARIABLE)
+
+
 def curl_command(
-    exchange: Exchange, bodies: Path | None = None, access: Access | None = None
+    exchange: Exchange,
+    bodies: Path | None = None,
+    access: Access | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> str:
-    """A shell line that sends the same request; the key stays a $OPENAI_API_KEY reference, a
-    secret header or query parameter its own variable's (the profile's, or UCC_HEADER_<NAME>).
+    """A shell line that sends the same request; the key stays a reference to the variable
+    that holds it ($OPENAI_API_KEY, or `variables`' name for another key: the second key's
+    $CONFORMANCE_SECOND_API_KEY), a secret header or query parameter its own variable's (the
+    profile's, or UCC_HEADER_<NAME>).
 
     A body longer than CURL_INLINE_BODY_CHARS is written to `bodies` (named by its hash) and
     read from there; without a `bodies` folder it is cut, and the line says so.
@@ -141,7 +161,8 @@ def curl_command(
     for name, value in exchange.request_headers.items():
         extra = extras.get(name)
         if name == access.auth_header:
-            shown = f"{_scheme(value)}$OPENAI_API_KEY" if access.bearer else "$OPENAI_API_KEY"
+            variable = f"${_key_variable(value, access, variables or {})}"
+            shown = f"{_scheme(value)}{variable}" if access.bearer else variable
             parts += ["-H", f'"{"Authorization" if access.bearer else name}: {shown}"']
         elif extra is not None and extra.secret:
             parts += ["-H", f'"{extra.name}: ${extra.variable}"']
@@ -189,7 +210,7 @@ def format_exchange(exchange: Exchange, redact: Redactor, bodies: Path | None = 
         for name in [*(n for n in SHOWN_RESPONSE_HEADERS if n in headers), *announced]:
             lines.append(f"< {name}: {headers[name][:200]}")
         lines.append(f"< {_preview(exchange.response_body, exchange.truncated)}")
-    lines.append(f"reproduce: {curl_command(exchange, bodies, access)}")
+    lines.append(f"reproduce: {curl_command(exchange, bodies, access, redact.variables)}")
     return redact("\n".join(lines))
 
 

@@ -17,6 +17,7 @@ from conformance.transcript import REDACTED, Redactor, curl_command, format_exch
 
 BASE_URL = "http://target.test/openai/v1"
 KEY = "sk-access-test-0123456789abcdef"
+OTHER = "sk-access-other-0123456789abcdef"
 TOKEN = "gateway-token-0123456789abcdef"
 SIG = "sv=2024&sig=a/b+c=="
 
@@ -116,6 +117,15 @@ def test_transcript_redacts_every_credential_and_shows_the_rest() -> None:
     assert '-H "X-Trace: $UCC_HEADER_X_TRACE"' in curl
     assert "-H 'HTTP-Referer: https://example.test'" in curl
     assert "api-version=2024-10-21&sig=${UCC_QUERY_SIG}" in curl
+
+
+def test_curl_line_names_the_second_keys_variable_in_the_key_header() -> None:
+    """Azure's api-key header carries the second key bare: the line names its variable."""
+    client, _ = mock_client(azure_like())
+    exchange = client.update("chatcmpl-1", {"metadata": {}}, key=OTHER)
+    curl = curl_command(exchange, access=azure_like(), variables={OTHER: "OTHER_KEY_VAR"})
+    assert '-H "api-key: $OTHER_KEY_VAR"' in curl
+    assert OTHER not in curl and "$OPENAI_API_KEY" not in curl
 
 
 def test_curl_line_without_a_secret_parameter_quotes_the_url_as_before() -> None:

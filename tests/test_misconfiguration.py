@@ -51,6 +51,72 @@ def test_refused_key_is_one_line_naming_the_request_that_was_refused(
     assert "sk-mistyped-key" not in line
 
 
+def test_refused_second_key_is_one_line_naming_its_option_before_any_create(
+    serve: Serve, run_suite: Run
+) -> None:
+    """A mistyped --second-api-key is the user's error, not the vendor's FAIL of
+    UCC-AUTH-TENANT-ISOLATION: told before anything is created, never with its value."""
+    created: list[str] = []
+
+    class CountsCreates(ReferenceApi):
+        def complete(self, tenant: str, body: Any) -> Any:
+            created.append(tenant)
+            return super().complete(tenant, body)
+
+    server = serve(CountsCreates)
+    wrong = "sk-mistyped-second-key-0123456789"
+    run = run_suite(
+        f"--base-url={server.base_url}",
+        f"--api-key={API_KEY}",
+        f"--second-api-key={wrong}",
+        "--model=m",
+    )
+    line = one_usage_error(run)
+    assert line.startswith(
+        "ERROR: the second API key (--second-api-key or $CONFORMANCE_SECOND_API_KEY) was "
+        f"refused: GET {server.base_url}/chat/"
+    ), line
+    assert "answered 401" in line and wrong not in line
+    assert created == []
+
+
+class UnknownIdsAnswer404BeforeTheKey(ReferenceApi):
+    """A retrieve of an id nobody stored is answered 404 before the key is looked at (as a
+    cache in front of the API may): the preflight's probe cannot tell a wrong key there."""
+
+    async def retrieve_endpoint(self, request: Request) -> Response:
+        completion_id = request.path_params["completion_id"]
+        if all(self.store.get(t, completion_id) is None for t in set(self.keys.values())):
+            raise ApiError(404, "No such chat completion.", code="not_found")
+        return await super().retrieve_endpoint(request)
+
+
+def test_second_key_refused_within_the_case_is_inconclusive_not_a_failure(
+    serve: Serve, run_suite: Run
+) -> None:
+    """401 says the key is not valid (no verdict on isolation, whose answers are 404 and
+    403): UCC-AUTH-TENANT-ISOLATION is INCONCLUSIVE and says the second key was refused."""
+    server = serve(UnknownIdsAnswer404BeforeTheKey)
+    run = run_suite(
+        f"--base-url={server.base_url}",
+        f"--api-key={API_KEY}",
+        "--second-api-key=sk-mistyped-second-key-0123456789",
+        "--model=m",
+        "--consistency-timeout=0",
+        "-m",
+        "auth",
+    )
+    assert run.verdicts["UCC-AUTH-TENANT-ISOLATION"] == "INCONCLUSIVE", run.result.stdout.str()
+    (requirement,) = [
+        r for r in run.compliance["requirements"] if r["id"] == "UCC-AUTH-TENANT-ISOLATION"
+    ]
+    (case,) = requirement["cases"]
+    assert case["message"].startswith(
+        "the second key (--second-api-key) was refused: retrieve, list, update, delete with it "
+        "answered HTTP 401"
+    ), case["message"]
+
+
 @pytest.mark.parametrize("no_create", [False, True], ids=["create-probe", "no-create"])
 def test_base_url_without_the_version_prefix_suggests_it(
     serve: Serve, run_suite: Run, no_create: bool

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import json
 import shlex
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from conformance.client import Exchange
 from conformance.transcript import BODY_PREVIEW_CHARS, REDACTED, Redactor, format_exchange
+from tests.conftest import SuiteRun
+from tests.faults.catalogue import IgnoresTenants
 
 KEY = "sk-transcript-0123456789abcdef"
+SECOND = "sk-transcript-other-0123456789abcdef"
 URL = "http://target.test/v1/chat/completions/chatcmpl-1"
 
 
@@ -127,6 +131,40 @@ def test_format_exchange_ends_with_a_curl_line_using_the_environment_key() -> No
     assert argv[:4] == ["curl", "-X", "POST", URL]
     assert "Authorization: Bearer $OPENAI_API_KEY" in argv
     assert argv[argv.index("--data-binary") + 1] == body
+
+
+def test_curl_line_of_an_exchange_sent_with_the_second_key_names_its_variable() -> None:
+    """Replayed with $OPENAI_API_KEY, a request of another project's key would be answered as
+    the suite's own: the line names the variable the second key was read from."""
+    sent = exchange()
+    sent.request_headers["authorization"] = f"Bearer {SECOND}"
+    redact = Redactor([KEY], variables={SECOND: "CONFORMANCE_SECOND_API_KEY"})
+    text = format_exchange(sent, redact)
+    argv = shlex.split(text.splitlines()[-1].removeprefix("reproduce: "))
+    assert "Authorization: Bearer $CONFORMANCE_SECOND_API_KEY" in argv
+    assert "$OPENAI_API_KEY" not in text and SECOND not in text
+
+
+def test_curl_line_of_an_exchange_sent_with_the_main_key_names_it_beside_a_second_key() -> None:
+    """Knowing the second key's variable must not move the suite's own requests to it."""
+    redact = Redactor([KEY], variables={SECOND: "CONFORMANCE_SECOND_API_KEY"})
+    argv = shlex.split(
+        format_exchange(exchange(), redact).splitlines()[-1].removeprefix("reproduce: ")
+    )
+    assert "Authorization: Bearer $OPENAI_API_KEY" in argv
+
+
+def test_a_run_replays_another_projects_request_with_the_second_key(
+    run_against: Callable[..., SuiteRun],
+) -> None:
+    """The leak UCC-AUTH-TENANT-ISOLATION shows is a read with the second key: a vendor who
+    pastes its curl line must send that key, or the completion is theirs and the read fine."""
+    run = run_against(IgnoresTenants, "-m", "auth")
+    assert run.verdicts["UCC-AUTH-TENANT-ISOLATION"] == "FAIL"
+    text = run.result.stdout.str()
+    start = text.index("retrieve with another project's key: expected 404 or 403, got HTTP 200")
+    replay = next(line for line in text[start:].splitlines() if line.startswith("reproduce: "))
+    assert "Authorization: Bearer $CONFORMANCE_SECOND_API_KEY" in replay, replay
 
 
 def test_curl_line_reads_a_long_body_from_a_file_beside_the_reports(tmp_path: Path) -> None:

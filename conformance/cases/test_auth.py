@@ -11,6 +11,7 @@ from conformance.expect import (
     expect_key_not_echoed,
     expect_not_deleted,
     expect_not_listed,
+    expect_other_key_accepted,
     expect_refused_to_another_project,
     expect_status,
 )
@@ -92,3 +93,6 @@ def test_another_projects_key_cannot_read_update_or_delete(
     later = api.retrieve(stored.id)
     expect_not_deleted(later, delete, "the other project")
     unchanged_after(target, stored, before, update)
+    expect_other_key_accepted(
+        {"retrieve": read, "list": listed, "update": update, "delete": delete}
+    )
