@@ -2,7 +2,7 @@
 
 pytest reads part of its command line only while it collects, after the session started: a
 path that does not exist, a `file::name` that names no case, a -k or -m expression that does
-not parse. The suite's session start sends requests (the two preflight requests, the sweep of
+not parse. The suite's session start sends requests (the preflight requests, the sweep of
 an earlier run's leftovers) and its session end writes the reports, so such a typo used to
 cost requests and leave reports (PASSED ones, when nothing ran) behind its usage error.
 `check` refuses it first, with pytest's own words. An option pytest does not know is refused
