@@ -34,6 +34,9 @@ REDACTED: Final = "[REDACTED]"
 # names in place of the key an exchange was sent with.
 KEY_VARIABLE: Final = "OPENAI_API_KEY"
 SECOND_KEY_VARIABLE: Final = "CONFORMANCE_SECOND_API_KEY"
+# The keys the auth cases make up to be refused start so: no secret, so a curl line writes one
+# out as it was sent (naming $OPENAI_API_KEY would replay another request).
+MADE_UP_KEY_PREFIX: Final = "sk-ucc-wrong-"
 DEFAULT_AUTH_HEADER: Final = "authorization"
 # Words in a header's or query parameter's name that say its value is a credential.
 SECRET_WORDS: Final = (

@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from conformance.access import KEY_VARIABLE, REDACTED, Access, Extra, query_pair
+from conformance.access import (
+    KEY_VARIABLE,
+    MADE_UP_KEY_PREFIX,
+    REDACTED,
+    Access,
+    Extra,
+    query_pair,
+)
 from conformance.client import Exchange, decode_json
 
 __all__ = ["REDACTED", "Frame", "Redactor", "curl_command", "failure_text", "format_exchange"]
@@ -135,10 +142,14 @@ def _curl_url(url: str, access: Access) -> str:
 
 
 def _key_variable(credential: str, access: Access, variables: Mapping[str, str]) -> str:
-    """The environment variable holding the key a request presented: the one of `variables`
-    whose credential it is (the second key's), else the main key's."""
+    """How a curl line writes the key a request presented: `$` and the variable holding it (the
+    one of `variables` whose credential it is, the second key's, else the main key's), or a
+    key the auth cases made up, as it was sent."""
+    made_up = credential.removeprefix("Bearer ")
+    if made_up.startswith(MADE_UP_KEY_PREFIX):
+        return made_up
     found = (name for key, name in variables.items() if access.credential(key)[1] == credential)
-    return next(found, KEY_VARIABLE)
+    return "$" + next(found, KEY_VARIABLE)
 
 
 def curl_command(
@@ -161,7 +172,7 @@ def curl_command(
     for name, value in exchange.request_headers.items():
         extra = extras.get(name)
         if name == access.auth_header:
-            variable = f"${_key_variable(value, access, variables or {})}"
+            variable = _key_variable(value, access, variables or {})
             shown = f"{_scheme(value)}{variable}" if access.bearer else variable
             parts += ["-H", f'"{"Authorization" if access.bearer else name}: {shown}"']
         elif extra is not None and extra.secret:

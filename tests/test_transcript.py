@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance.access import Access
 from conformance.client import Exchange
 from conformance.transcript import BODY_PREVIEW_CHARS, REDACTED, Redactor, format_exchange
 from tests.conftest import SuiteRun
@@ -152,6 +153,23 @@ def test_curl_line_of_an_exchange_sent_with_the_main_key_names_it_beside_a_secon
         format_exchange(exchange(), redact).splitlines()[-1].removeprefix("reproduce: ")
     )
     assert "Authorization: Bearer $OPENAI_API_KEY" in argv
+
+
+@pytest.mark.parametrize("auth_header", ["authorization", "api-key"])
+def test_curl_line_of_a_made_up_key_writes_it_out(auth_header: str) -> None:
+    """The auth cases' made-up key is no secret: replayed with $OPENAI_API_KEY, the request
+    UCC-AUTH-WRONG-401 judged would be answered 200. The line sends what was sent."""
+    made_up = "sk-ucc-wrong-0123456789abcdef"
+    access = Access(auth_header=auth_header)
+    sent = exchange()
+    del sent.request_headers["authorization"]
+    sent.request_headers[auth_header] = access.credential(made_up)[1]
+    argv = shlex.split(
+        format_exchange(sent, Redactor([KEY], access)).splitlines()[-1].removeprefix("reproduce: ")
+    )
+    bearer = auth_header == "authorization"
+    assert (f"Authorization: Bearer {made_up}" if bearer else f"{auth_header}: {made_up}") in argv
+    assert not any("$OPENAI_API_KEY" in arg for arg in argv)
 
 
 def test_a_run_replays_another_projects_request_with_the_second_key(

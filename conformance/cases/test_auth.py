@@ -6,6 +6,7 @@ import secrets
 
 import pytest
 
+from conformance.access import MADE_UP_KEY_PREFIX
 from conformance.client import Client
 from conformance.expect import (
     expect_key_not_echoed,
@@ -22,7 +23,7 @@ from conformance.target import Completion, Target
 
 def wrong_key() -> str:
     """A key shaped like a real one, unique per call, so an echo of it is unmistakable."""
-    return f"sk-ucc-wrong-{secrets.token_hex(16)}"
+    return f"{MADE_UP_KEY_PREFIX}{secrets.token_hex(16)}"
 
 
 @pytest.mark.requirement("UCC-AUTH-MISSING-401")
