@@ -65,6 +65,16 @@ class CtrlC:
 
         signal.signal(signal.SIGINT, note)
 
+    def settle(self) -> None:
+        """The run's reports are written: what is left (pytest's teardown, the client and the
+        embedded server closing) changes nothing, and a Ctrl-C there would only turn a finished
+        run's exit into a traceback, or into the error pytest makes of an interrupt a callback
+        swallowed, beside a document that says otherwise. Ignored for the rest of the
+        process: pytest's own teardown and the interpreter's exit come after any `release`."""
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            self._previous = None
+
     def release(self) -> None:
         if self._previous is not None:
             signal.signal(signal.SIGINT, self._previous)

@@ -86,17 +86,19 @@ def pytest_testnodedown(node: Any, error: object) -> None:
         state.add_late_findings(output["late_findings"])
 
 
+@pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
     """The client closes last: on an interrupt pytest tears fixtures down after the cleanup,
-    and theirs (the stateful fuzz case's deletes) still send requests."""
+    and theirs (the stateful fuzz case's deletes) still send requests. A run that never wrote
+    its reports gets its Ctrl-C handler back (conformance.interrupts)."""
     state = state_of(config)
     if state is None:
         return
-    state.ctrl_c.release()
     if state.target is not None:
         state.target.client.close()
     if state.server is not None:
         state.server.stop()
+    state.ctrl_c.release()
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:

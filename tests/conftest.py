@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,16 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "blind_slow: a blind server whose run waits out a bound (run by make blind, not make test)",
     )
+
+
+@pytest.fixture(autouse=True)
+def _ctrl_c_handler_restored() -> Iterator[None]:
+    """A run of the suite ignores Ctrl-C once its reports are written, for the rest of its
+    process (conformance.interrupts.CtrlC.settle); the runs a test makes in this process must
+    not leave the suite's own tests deaf to it."""
+    handler = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, handler)
 
 
 @dataclass

@@ -209,6 +209,26 @@ def pytest_runtest_call(item):
 """
 
 
+def run_with_plugin(
+    tmp_path: Path, plugin: str
+) -> tuple[subprocess.CompletedProcess[bytes], dict[str, Any]]:
+    """A --no-fuzz run of the command with `plugin` loaded; the process and its compliance.json."""
+    (tmp_path / "ctrl_c_plugin.py").write_text(plugin, "utf-8")
+    reports = tmp_path / "reports"
+    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
+    env["PYTHONPATH"] = str(tmp_path)
+    command = [sys.executable, "-m", "conformance", "-p", "ctrl_c_plugin", "--no-fuzz"]
+    run = subprocess.run(
+        [*command, f"--reports-dir={reports}"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        timeout=BOUND,
+        check=False,
+    )
+    return run, json.loads((reports / "compliance.json").read_text("utf-8"))
+
+
 # A library that turns the KeyboardInterrupt into an error of its own (Hypothesis's garbage-
 # collection hook makes it an unraisable-exception warning, which the warning filter raises).
 ERRS_ON_CTRL_C = SWALLOWS_CTRL_C.replace("pass", "raise RuntimeError('a library error')")
@@ -221,20 +241,7 @@ def test_a_ctrl_c_whose_interrupt_was_caught_still_interrupts_the_run(
     """What became of the KeyboardInterrupt does not matter: the run got a Ctrl-C, so it stops
     after the case and is INTERRUPTED, never PASSED; and the case it landed in could not be
     judged (not "the suite broke")."""
-    (tmp_path / "catches_ctrl_c.py").write_text(library, "utf-8")
-    reports = tmp_path / "reports"
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
-    env["PYTHONPATH"] = str(tmp_path)
-    command = [sys.executable, "-m", "conformance", "-p", "catches_ctrl_c", "--no-fuzz"]
-    run = subprocess.run(
-        [*command, f"--reports-dir={reports}"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        timeout=BOUND,
-        check=False,
-    )
-    doc = json.loads((reports / "compliance.json").read_text("utf-8"))
+    run, doc = run_with_plugin(tmp_path, library)
     assert run.returncode == pytest.ExitCode.INTERRUPTED, run.stdout[-3000:]
     assert doc["verdict"] == "INTERRUPTED" and doc["complete"] is False
     judged = [r for r in doc["requirements"] if r["verdict"] in ("PASS", "FAIL", "WARN")]
@@ -245,6 +252,45 @@ def test_a_ctrl_c_whose_interrupt_was_caught_still_interrupts_the_run(
         assert status["verdict"] == "INCONCLUSIVE", status
         assert "interrupted (Ctrl-C) while this case ran" in status["cases"][0]["message"]
     assert "(the run was interrupted)" not in doc["headline"], doc["headline"]
+
+
+# Ctrl-C once every case has run: while the run finishes (its cleanup, xdist's teardown of its
+# workers, pytest-html), and after its reports are written (pytest's own teardown).
+CTRL_C_WHILE_FINISHING = """
+import os, signal, time
+
+def pytest_sessionfinish(session):
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(5)
+"""
+CTRL_C_AFTER_THE_REPORTS = """
+import os, signal, time
+import pytest
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_unconfigure(config):
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(0.5)
+"""
+
+
+def test_a_ctrl_c_while_the_run_finishes_is_told_in_its_reports(tmp_path: Path) -> None:
+    """Every case ran, but the run was interrupted before it was done: compliance.json is
+    still written, INTERRUPTED, never PASSED, and no traceback stands in for it."""
+    run, doc = run_with_plugin(tmp_path, CTRL_C_WHILE_FINISHING)
+    assert run.returncode == pytest.ExitCode.INTERRUPTED, run.stdout[-3000:]
+    assert doc["verdict"] == "INTERRUPTED" and doc["complete"] is False
+    assert doc["stopped"] == "the run was interrupted (Ctrl-C) while it finished"
+    assert b"Traceback" not in run.stdout + run.stderr
+
+
+def test_a_ctrl_c_after_the_reports_leaves_the_exit_status_theirs(tmp_path: Path) -> None:
+    """Once compliance.json is written nothing the run does changes it: a Ctrl-C then is
+    ignored, so the exit status says what the document says (not a traceback's 1 or -2)."""
+    run, doc = run_with_plugin(tmp_path, CTRL_C_AFTER_THE_REPORTS)
+    assert doc["verdict"] == "PASSED" and doc["complete"] is True
+    assert run.returncode == pytest.ExitCode.OK, (run.stdout + run.stderr)[-3000:]
+    assert b"Traceback" not in run.stdout + run.stderr
 
 
 def test_sigint_during_the_stateful_fuzz_case_still_writes_the_reports(tmp_path: Path) -> None:

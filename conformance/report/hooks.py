@@ -183,10 +183,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Any:
             report.stopped = report.stopped or "the run was interrupted"
         elif session.shouldfail or session.shouldstop:
             report.stopped = f"the run stopped early ({session.shouldfail or session.shouldstop})"
-    result = yield
+    try:
+        result = yield
+    except KeyboardInterrupt:
+        # A Ctrl-C while the run finishes (xdist tearing its workers down, pytest-html writing):
+        # compliance.json is still written, and says so.
+        if report is None:
+            raise
+        result, session.exitstatus = None, pytest.ExitCode.INTERRUPTED
     if report is None:
         return result
     state = _running(config)
+    if state.ctrl_c.seen and not report.interrupted:
+        # Every case ran, but the run did not end as it began: never PASSED (the README's
+        # INTERRUPTED is any run that received a Ctrl-C), and a document built earlier for
+        # the terminal or report.html is built again.
+        report.interrupted = True
+        report.stopped = "the run was interrupted (Ctrl-C) while it finished"
+        report.document = None
     doc = document(config)
     path = Path(state.reports_dir) / "compliance.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -196,6 +210,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> Any:
     # --collect-only keeps pytest's 0 (NOTHING JUDGED).
     if not read_pytest_option(config, "collectonly"):
         session.exitstatus = exit_status(doc, session.exitstatus)
+    state.ctrl_c.settle()
     return result
 
 
